@@ -1,0 +1,196 @@
+"""Training: one ``fit`` function for every model in the course, with history and early stopping.
+
+The hot loop keeps everything on the device: batches are slices of a device tensor
+(:class:`~vae_course.data.Batches`), running sums stay tensors, and the host reads them (one
+synchronisation) only every ``check_every`` steps, to catch a NaN loss, and at the end of an epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data import Batches, ImageSet
+from .device import resolve_device
+from .gaussian import kl_divergence
+from .losses import reconstruction_loss
+from .models import is_vae
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10  # passes over the training set
+    batch_size: int = 128  # images per optimizer step
+    lr: float = 1e-3  # Adam learning rate
+    beta: float = 1.0  # weight of the KL term; 1 is the plain ELBO
+    reconstruction: str = "bce"  # "bce" (Bernoulli decoder) or "mse"
+    seed: int = 0  # seeds the weights' noise, the shuffling and the reparameterization noise
+    patience: int | None = None  # stop after this many epochs without a better validation loss
+    check_every: int = 50  # steps between checks for a non-finite loss (each costs one sync)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class EpochRecord:
+    """Per-epoch averages, in nats per image for BCE. ``kl`` is 0 for a plain autoencoder."""
+
+    epoch: int
+    train_reconstruction: float
+    train_kl: float
+    val_reconstruction: float | None
+    val_kl: float | None
+    seconds: float
+
+    @property
+    def train_loss(self) -> float:
+        return self.train_reconstruction + self.train_kl
+
+    @property
+    def val_loss(self) -> float | None:
+        return None if self.val_reconstruction is None else self.val_reconstruction + self.val_kl
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: one :class:`EpochRecord` per epoch, and where early stopping landed."""
+
+    epochs: list[EpochRecord] = field(default_factory=list)
+    best_epoch: int | None = None  # epoch whose weights the model holds at the end
+    stopped_early: bool = False
+
+    def column(self, name: str) -> list[float]:
+        """One column across epochs, e.g. ``history.column("val_loss")``."""
+        return [getattr(record, name) for record in self.epochs]
+
+    def to_dict(self) -> dict:
+        return {
+            "epochs": [asdict(record) for record in self.epochs],
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+        }
+
+
+def loss_terms(model: nn.Module, x: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruction and KL per image, each (B,); KL is zeros for a plain autoencoder."""
+    if is_vae(model):
+        x_hat, mu, logvar = model(x)
+        return reconstruction_loss(x_hat, x, kind), kl_divergence(mu, logvar)
+    x_hat = model(x)
+    reconstruction = reconstruction_loss(x_hat, x, kind)
+    return reconstruction, torch.zeros_like(reconstruction)
+
+
+@torch.no_grad()
+def average_loss_terms(
+    model: nn.Module, images: torch.Tensor, kind: str = "bce", batch_size: int = 1000
+) -> tuple[float, float]:
+    """Mean reconstruction and KL per image over ``images`` (already on the model's device)."""
+    was_training = model.training
+    model.eval()
+    totals = torch.zeros(2, device=images.device)
+    for x in Batches(images, batch_size):
+        reconstruction, kl = loss_terms(model, x, kind)
+        totals += torch.stack([reconstruction.sum(), kl.sum()])
+    model.train(was_training)
+    reconstruction, kl = (totals / images.shape[0]).tolist()
+    return reconstruction, kl
+
+
+def _raise_if_not_finite(bad_step: torch.Tensor, epoch: int) -> None:
+    step = int(bad_step)  # one host-device synchronisation
+    if step >= 0:
+        raise NonFiniteLossError(
+            f"the training loss became NaN or infinite at epoch {epoch}, step {step}; "
+            "try a lower learning rate, or check the inputs are in [0, 1]"
+        )
+
+
+def fit(
+    model: nn.Module,
+    train: ImageSet | torch.Tensor,
+    val: ImageSet | torch.Tensor | None = None,
+    config: TrainConfig = TrainConfig(),
+    device: str | torch.device | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` with Adam on the (beta-)negative ELBO, or on reconstruction for an autoencoder.
+
+    Args:
+        model: any model from :mod:`vae_course.models`; it is moved to ``device`` and trained in place.
+        train: training images (N, 1, 28, 28) in [0, 1], or an :class:`ImageSet`.
+        val: validation images, used for the history and for early stopping.
+        config: hyperparameters; see :class:`TrainConfig`.
+        device: where to train; default :func:`~vae_course.device.resolve_device`.
+        progress: show a tqdm bar per epoch.
+
+    Returns:
+        The :class:`History`. With ``config.patience`` and ``val``, the model ends with the weights
+        of its best validation epoch.
+
+    Raises:
+        NonFiniteLossError: the loss became NaN or infinite (the message names epoch and step).
+    """
+    device = resolve_device(device)
+    torch.manual_seed(config.seed)
+    model.to(device).train()
+    train_images = (train.images if isinstance(train, ImageSet) else train).to(device)
+    val_images = None if val is None else (val.images if isinstance(val, ImageSet) else val).to(device)
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    batches = Batches(train_images, config.batch_size, shuffle=True, generator=generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    history, best_loss, best_state, stale = History(), math.inf, None, 0
+
+    for epoch in range(1, config.epochs + 1):
+        start = time.perf_counter()
+        totals = torch.zeros(2, device=device)  # running sums of reconstruction and KL
+        bad_step = torch.tensor(-1, device=device)  # first step with a non-finite loss, or -1
+        bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=False)
+        for step, x in enumerate(bar, start=1):
+            reconstruction, kl = loss_terms(model, x, config.reconstruction)  # (B,), (B,)
+            loss = (reconstruction + config.beta * kl).mean()  # negative ELBO: mean over the batch
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            totals += torch.stack([reconstruction.detach().sum(), kl.detach().sum()])
+            not_finite = ~torch.isfinite(loss.detach())
+            bad_step = torch.where(not_finite & (bad_step < 0), step, bad_step)
+            if step % config.check_every == 0:
+                _raise_if_not_finite(bad_step, epoch)
+        _raise_if_not_finite(bad_step, epoch)
+        train_reconstruction, train_kl = (totals / train_images.shape[0]).tolist()
+        val_reconstruction = val_kl = None
+        if val_images is not None:
+            val_reconstruction, val_kl = average_loss_terms(model, val_images, config.reconstruction)
+        record = EpochRecord(
+            epoch, train_reconstruction, train_kl, val_reconstruction, val_kl, time.perf_counter() - start
+        )
+        history.epochs.append(record)
+        if progress:
+            val_text = "" if record.val_loss is None else f", val {record.val_loss:.2f}"
+            tqdm.write(f"epoch {epoch}: train {record.train_loss:.2f}{val_text} ({record.seconds:.1f} s)")
+
+        monitored = record.val_loss if record.val_loss is not None else record.train_loss
+        if monitored < best_loss:
+            best_loss, history.best_epoch, stale = monitored, epoch, 0
+            if config.patience is not None:
+                best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+            if config.patience is not None and val_images is not None and stale >= config.patience:
+                history.stopped_early = True
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        history.best_epoch = len(history.epochs)
+    model.eval()
+    return history
