@@ -172,5 +172,13 @@ def sample_command(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    {"train": train_command, "evaluate": evaluate_command, "sample": sample_command}[args.command](args)
+    from .checkpoints import CheckpointError
+    from .data import DataCorruptError, DataNotFoundError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = {"train": train_command, "evaluate": evaluate_command, "sample": sample_command}[args.command]
+    try:
+        command(args)
+    except (DataNotFoundError, DataCorruptError, CheckpointError, FileNotFoundError) as err:
+        parser.exit(2, f"error: {err}\n")  # the documented errors: a message, not a traceback

@@ -98,8 +98,9 @@ def _missing_files(root: Path) -> list[str]:
     return [name for name in names if not (_raw_dir(root) / name).is_file()]
 
 
-def _copy_from_debian(root: Path, source: Path = DEBIAN_DIR) -> bool:
+def _copy_from_debian(root: Path) -> bool:
     """Decompress Debian's ``.gz`` files into ``root``; False if the package is not installed."""
+    source = DEBIAN_DIR
     missing = _missing_files(root)
     if not all((source / f"{name}.gz").is_file() for name in missing):
         return False

@@ -1,0 +1,53 @@
+"""Every checkpoint shipped in vae_course/pretrained/ still reproduces the test metrics in its card."""
+
+import pytest
+import torch
+
+from vae_course.checkpoints import load_checkpoint
+from vae_course.data import load_fashion_mnist
+from vae_course.evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+from vae_course.train import average_loss_terms
+from vae_course.zoo import RECIPES, model_card, pretrained_path
+
+TOLERANCE = 0.05  # nats per image: same seed and data, so only floating-point summation order differs
+
+
+@pytest.fixture(scope="module")
+def test_images():
+    return load_fashion_mnist("test").images
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_checkpoint_and_card_are_shipped(name):
+    card = model_card(name)
+    assert pretrained_path(name).is_file()
+    assert card["recipe"] == name and card["command"] == f"python -m vae_course train --recipe {name} --quiet --out vae_course/pretrained/{name}.pt"
+    assert card["model"] == RECIPES[name].model and card["epochs_run"] >= 1
+    _, metadata = load_checkpoint(pretrained_path(name))
+    assert metadata["metrics"] == card["metrics"]
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_checkpoint_reproduces_its_test_metrics(name, test_images):
+    torch.set_num_threads(2)
+    model, _ = load_checkpoint(pretrained_path(name), expected_model=RECIPES[name].model)
+    metrics = model_card(name)["metrics"]
+    assert metrics["test_images"] == len(test_images)
+    if "test_reconstruction_bce" in metrics:  # a plain autoencoder
+        reconstruction, _ = average_loss_terms(model, test_images)
+        assert reconstruction == pytest.approx(metrics["test_reconstruction_bce"], abs=TOLERANCE)
+        return
+    result = evaluate_negative_elbo(model, test_images, device="cpu", seed=metrics["eval_seed"])
+    for key in ("negative_elbo", "reconstruction", "kl"):
+        assert result[key] == pytest.approx(metrics[f"test_{key}"], abs=TOLERANCE), key
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in sorted(RECIPES) if RECIPES[n].model != "mlp_autoencoder"])
+def test_checkpoint_reproduces_its_iwae_estimate(name, test_images):
+    model, _ = load_checkpoint(pretrained_path(name))
+    metrics = model_card(name)["metrics"]
+    images = test_images[: metrics["iwae_images"]]
+    value = iwae_negative_log_likelihood(model, images, metrics["iwae_samples"], device="cpu", seed=metrics["eval_seed"])
+    assert value == pytest.approx(metrics["test_iwae_nll"], abs=TOLERANCE)
+    assert value < metrics["test_negative_elbo"]  # the IWAE bound is tighter than the ELBO

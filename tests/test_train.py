@@ -1,0 +1,77 @@
+import pytest
+import torch
+
+from vae_course.models import build_model
+from vae_course.train import History, NonFiniteLossError, TrainConfig, fit
+
+
+def _tiny_images(n=32, seed=0):
+    """Binary-ish images: easy to overfit."""
+    return (torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) > 0.7).float()
+
+
+@pytest.mark.parametrize("name", ["mlp_autoencoder", "mlp_vae", "conv_vae"])
+def test_overfits_a_tiny_batch(name):
+    torch.manual_seed(0)
+    model = build_model(name)
+    images = _tiny_images(8)  # 8 images: the posterior can tell them apart with about 2 nats of KL
+    history = fit(model, images, images, TrainConfig(epochs=150, batch_size=8, lr=3e-3), device="cpu", progress=False)
+    first, best = history.epochs[0], min(history.column("val_reconstruction"))
+    assert first.train_reconstruction > 500  # about 784 * log 2 at initialisation
+    assert best < 20  # nats per image: the batch is memorised
+    assert len(history.epochs) == 150 and history.best_epoch is not None
+    assert not model.training  # fit leaves the model in eval mode
+
+
+def test_history_records_train_val_reconstruction_kl_and_seconds():
+    model = build_model("mlp_vae", latent_dim=4)
+    images = _tiny_images(40)
+    history = fit(model, images[:30], images[30:], TrainConfig(epochs=2, batch_size=8), device="cpu", progress=False)
+    assert isinstance(history, History) and len(history.epochs) == 2
+    record = history.epochs[-1]
+    assert record.train_kl > 0 and record.val_kl > 0 and record.seconds > 0
+    assert record.val_loss == pytest.approx(record.val_reconstruction + record.val_kl)
+    assert history.column("epoch") == [1, 2]
+    assert history.to_dict()["epochs"][0]["epoch"] == 1
+
+
+def test_same_seed_same_result():
+    images = _tiny_images()
+    results = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = build_model("mlp_vae", latent_dim=3)
+        fit(model, images, None, TrainConfig(epochs=2, batch_size=8, seed=5), device="cpu", progress=False)
+        results.append(torch.cat([p.flatten() for p in model.parameters()]))
+    torch.testing.assert_close(results[0], results[1], rtol=0, atol=0)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    torch.manual_seed(0)
+    model = build_model("mlp_vae", latent_dim=2)
+    train, val = _tiny_images(64, seed=1), _tiny_images(16, seed=2)  # unrelated noise: val stops improving
+    history = fit(model, train, val, TrainConfig(epochs=200, batch_size=16, lr=1e-2, patience=2), device="cpu", progress=False)
+    assert history.stopped_early and len(history.epochs) < 200
+    val_losses = history.column("val_loss")
+    assert history.best_epoch == 1 + val_losses.index(min(val_losses))
+    assert len(history.epochs) == history.best_epoch + 2
+    from vae_course.train import average_loss_terms
+
+    reconstruction, kl = average_loss_terms(model, val)
+    assert reconstruction + kl == pytest.approx(min(val_losses), rel=1e-4)
+
+
+def test_nan_loss_is_a_clear_error_naming_epoch_and_step():
+    model = build_model("mlp_vae", latent_dim=2)
+    images = _tiny_images(32)
+    images[20] = float("nan")  # the batch holding it fails; batches of 8 without shuffling noise
+    with pytest.raises(NonFiniteLossError, match=r"epoch 1, step \d"):
+        fit(model, images, None, TrainConfig(epochs=3, batch_size=8), device="cpu", progress=False)
+
+
+def test_beta_zero_ignores_kl_in_the_gradient():
+    images = _tiny_images(16)
+    torch.manual_seed(0)
+    model = build_model("mlp_vae", latent_dim=2)
+    history = fit(model, images, None, TrainConfig(epochs=30, batch_size=16, lr=1e-2, beta=0.0), device="cpu", progress=False)
+    assert history.epochs[-1].train_kl > history.epochs[0].train_kl  # nothing holds the posterior to the prior
