@@ -58,3 +58,21 @@ def test_shape_mismatch_and_unknown_kind_are_clear_errors():
         reconstruction_loss(torch.sigmoid(logits).flatten(1), x)
     with pytest.raises(ValueError, match="kind"):
         reconstruction_loss(torch.sigmoid(logits), x, kind="l1")
+
+
+def test_nan_probabilities_give_a_nan_loss_not_an_error():
+    p = torch.full((2, 1, 28, 28), 0.3)
+    p[1, 0, 5, 5] = float("nan")
+    loss = reconstruction_loss(p, torch.zeros_like(p))
+    assert torch.isfinite(loss[0]) and torch.isnan(loss[1])
+
+
+def test_probability_path_matches_pytorch_bit_for_bit_with_gradients():
+    logits, x = _batch()
+    p1 = torch.sigmoid(logits).requires_grad_()
+    p2 = p1.detach().clone().requires_grad_()
+    ours = reconstruction_loss(p1, x)
+    theirs = F.binary_cross_entropy(p2, x, reduction="none").flatten(1).sum(1)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert torch.equal(ours, theirs) and torch.equal(p1.grad, p2.grad)

@@ -62,11 +62,30 @@ def test_early_stopping_restores_the_best_epoch():
 
 
 def test_nan_loss_is_a_clear_error_naming_epoch_and_step():
+    torch.manual_seed(0)
     model = build_model("mlp_vae", latent_dim=2)
-    images = _tiny_images(32)
-    images[20] = float("nan")  # the batch holding it fails; batches of 8 without shuffling noise
-    with pytest.raises(NonFiniteLossError, match=r"epoch 1, step \d"):
-        fit(model, images, None, TrainConfig(epochs=3, batch_size=8), device="cpu", progress=False)
+    # a learning rate of 1e30 makes the first update overflow: the second step's loss is not finite
+    with pytest.raises(NonFiniteLossError, match=r"NaN or infinite at epoch 1, step 2;"):
+        fit(model, _tiny_images(32), None, TrainConfig(epochs=3, batch_size=8, lr=1e30), device="cpu", progress=False)
+
+
+def test_non_finite_loss_is_caught_by_the_deferred_check(monkeypatch):
+    """The loss goes infinite at step 3 of 8; the check runs only at step 5 and names step 3."""
+    import vae_course.train as train_module
+
+    calls = {"n": 0}
+    real = train_module.loss_terms
+
+    def blow_up_at_step_3(*args, **kwargs):
+        calls["n"] += 1
+        reconstruction, kl = real(*args, **kwargs)
+        return reconstruction, kl * (float("inf") if calls["n"] == 3 else 1.0)
+
+    monkeypatch.setattr(train_module, "loss_terms", blow_up_at_step_3)
+    model = build_model("mlp_vae", latent_dim=2)
+    with pytest.raises(NonFiniteLossError, match=r"epoch 1, step 3;"):
+        fit(model, _tiny_images(64), None, TrainConfig(epochs=1, batch_size=8, check_every=5), device="cpu", progress=False)
+    assert calls["n"] == 5  # stopped at the first check, not at the end of the epoch
 
 
 def test_beta_zero_ignores_kl_in_the_gradient():

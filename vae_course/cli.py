@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--beta", type=float, help="weight of the KL term")
     train.add_argument("--patience", type=int, help="early stopping: epochs without a better validation loss")
     train.add_argument("--seed", type=int, help="random seed")
+    train.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step (pays off on a GPU)")
     train.add_argument("--val-size", type=int, default=5000, help="validation images split off the training set")
     train.add_argument("--train-subset", type=int, help="train on only the first N training images (smoke tests)")
     train.add_argument("--iwae-samples", type=int, default=1000, help="k for the IWAE estimate in the model card (0 to skip)")

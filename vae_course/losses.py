@@ -43,13 +43,25 @@ def reconstruction_loss(
         if from_logits:
             per_pixel = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none")
         else:  # PyTorch clamps log(p) at -100, so p = 0 or 1 gives a large finite loss, never inf
-            per_pixel = F.binary_cross_entropy(x_hat, x, reduction="none")
+            per_pixel = _bce_on_probabilities(x_hat, x)
     elif kind == "mse":
         per_pixel = (torch.sigmoid(x_hat) if from_logits else x_hat) - x
         per_pixel = per_pixel.pow(2)
     else:
         raise ValueError(f"kind must be one of {RECONSTRUCTION_KINDS}, got {kind!r}")
     return per_pixel.flatten(start_dim=1).sum(dim=1)  # (B,)  sum over pixels
+
+
+def _bce_on_probabilities(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``F.binary_cross_entropy`` per pixel, except that a NaN or infinite ``p`` gives NaN.
+
+    PyTorch rejects such inputs with an error (on CUDA a device-side assert that ends the process),
+    which hides the real problem: training diverged. Replacing them for the call and adding
+    ``p - p`` (exactly 0 for finite p, NaN otherwise) lets the NaN reach the loss, where ``fit``
+    reports it with its epoch and step. Finite inputs give bit-identical values and gradients.
+    """
+    safe = torch.nan_to_num(p, nan=0.5, posinf=1.0, neginf=0.0)
+    return F.binary_cross_entropy(safe, x, reduction="none") + (p - p)
 
 
 def negative_elbo(
