@@ -104,3 +104,16 @@ def test_tsne_is_seeded_and_separates_clusters():
     centre0, centre1 = a[:60].mean(0), a[60:].mean(0)
     spread = max(a[:60].std(0).max(), a[60:].std(0).max())
     assert np.linalg.norm(centre0 - centre1) > 3 * spread
+
+
+def test_tools_run_where_the_model_is(images, monkeypatch):
+    """device=None means the model's device: a tool never moves the caller's model elsewhere."""
+    import vae_course.device as device_module
+
+    monkeypatch.setattr(device_module.torch.cuda, "is_available", lambda: True)  # as on a GPU machine
+    model = build_model("mlp_vae", latent_dim=2)
+    encode_means(model, images)
+    from vae_course.evaluate import evaluate_negative_elbo
+
+    evaluate_negative_elbo(model, images)
+    assert next(model.parameters()).device.type == "cpu"

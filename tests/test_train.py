@@ -94,3 +94,18 @@ def test_beta_zero_ignores_kl_in_the_gradient():
     model = build_model("mlp_vae", latent_dim=2)
     history = fit(model, images, None, TrainConfig(epochs=30, batch_size=16, lr=1e-2, beta=0.0), device="cpu", progress=False)
     assert history.epochs[-1].train_kl > history.epochs[0].train_kl  # nothing holds the posterior to the prior
+
+
+def test_fit_trains_any_module_with_the_course_interface():
+    """A student's own autoencoder class (not the library's) trains with fit."""
+
+    class StudentAutoencoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 784), torch.nn.Sigmoid())
+
+        def forward(self, x):
+            return self.net(x).view_as(x)
+
+    history = fit(StudentAutoencoder(), _tiny_images(16), None, TrainConfig(epochs=2, batch_size=8), device="cpu", progress=False)
+    assert history.epochs[-1].train_kl == 0.0

@@ -46,3 +46,12 @@ def tf32_mode(enabled: bool | None, device: torch.device) -> Iterator[None]:
             yield
         finally:
             matmul.allow_tf32, cudnn.allow_tf32 = saved
+
+
+def model_device(model: torch.nn.Module, device: str | torch.device | None = None) -> torch.device:
+    """``device`` if given, else where ``model``'s parameters already are (tools never move a model
+    behind the caller's back)."""
+    if device is not None:
+        return torch.device(device)
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .data import Batches
-from .device import resolve_device
+from .device import model_device
 from .gaussian import gaussian_log_density, kl_divergence, reparameterize
 from .losses import reconstruction_loss
 
@@ -37,12 +37,13 @@ def evaluate_negative_elbo(
     Args:
         model: a VAE from :mod:`vae_course.models`.
         images: (N, 1, 28, 28) in [0, 1].
+        device: where to run; default: where the model is.
         seed: seeds the reparameterization noise, so the estimate is reproducible.
 
     Returns:
         ``{"negative_elbo", "reconstruction", "kl"}`` in nats per image.
     """
-    device = resolve_device(device)
+    device = model_device(model, device)
     model.to(device).eval()
     generator = torch.Generator(device=device).manual_seed(seed)
     totals = torch.zeros(2, dtype=torch.float64, device=device)
@@ -99,12 +100,13 @@ def iwae_negative_log_likelihood(
         images: (N, 1, 28, 28) in [0, 1].
         num_samples: k, importance samples per image (5000 is the usual choice for reporting).
         max_decoded: upper bound on S * B decoded at once.
+        device: where to run; default: where the model is.
         seed: seeds the samples.
 
     Returns:
         The mean over images of :math:`-\mathcal{L}_k`; an upper bound on the true NLL.
     """
-    device = resolve_device(device)
+    device = model_device(model, device)
     model.to(device).eval()
     generator = torch.Generator(device=device).manual_seed(seed)
     image_batch = max(1, min(images.shape[0], max_decoded // num_samples))

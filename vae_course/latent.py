@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .data import Batches
-from .device import resolve_device
+from .device import model_device
 
 
 @torch.no_grad()
@@ -20,11 +20,12 @@ def encode_means(
 
     Args:
         images: (N, 1, 28, 28).
+        device: where to run; default: where the model is.
 
     Returns:
         (N, D) on the CPU.
     """
-    device = resolve_device(device)
+    device = model_device(model, device)
     model.to(device).eval()
     codes = []
     for x in Batches(images, batch_size):
@@ -109,8 +110,7 @@ def sample_prior(
 def decode(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
     """Decode codes (N, D) to images (N, 1, 28, 28) on the CPU, in eval mode."""
     model.eval()
-    device = next(model.parameters()).device
-    return model.decode(z.to(device)).cpu()
+    return model.decode(z.to(model_device(model))).cpu()
 
 
 def sample_images(

@@ -30,7 +30,6 @@ from .data import Batches, ImageSet
 from .device import resolve_device, tf32_mode
 from .gaussian import kl_divergence
 from .losses import reconstruction_loss
-from .models import is_vae
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,15 @@ def loss_terms(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Reconstruction and KL per image, each (B,); KL is zeros for a plain autoencoder.
 
-    ``eps`` (B, D) pins a VAE's reparameterization noise (tests, device comparisons).
+    Any model works whose ``forward`` returns ``(x_hat, mu, logvar)`` (a VAE) or ``x_hat`` (an
+    autoencoder), a student's own class included. ``eps`` (B, D) pins a VAE's reparameterization
+    noise (tests, device comparisons).
     """
-    if is_vae(model):
-        x_hat, mu, logvar = model(x) if eps is None else model(x, eps=eps)
+    out = model(x) if eps is None else model(x, eps=eps)
+    if isinstance(out, tuple):
+        x_hat, mu, logvar = out
         return reconstruction_loss(x_hat, x, kind), kl_divergence(mu, logvar)
-    x_hat = model(x)
-    reconstruction = reconstruction_loss(x_hat, x, kind)
+    reconstruction = reconstruction_loss(out, x, kind)
     return reconstruction, torch.zeros_like(reconstruction)
 
 
