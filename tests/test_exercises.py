@@ -1,0 +1,280 @@
+"""The exercises: the checks behind the hidden tests (fast), and the assignments graded end to end by
+nbgrader's command line (slow).
+
+Answers used here live in ``tests/exercise_support/answers.py``: correct ones written differently from
+the solutions, and one per common mistake with the cells it loses and the hint it must get.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+import vae_course
+from exercise_support import answers, course
+from exercise_support.answers import ASSIGNMENTS, CHECKS, CORRECT, DELEGATING, MISTAKES, SUBCLASSING
+from vae_course.grading import checks
+from vae_course.grading.checks_core import CheckFailure
+from vae_course.grading.checks_delegation import find_delegation
+from vae_course.grading.hints import HINTS
+
+CORRECT_CELLS = [(assignment, cell) for assignment, cells in CORRECT.items() for cell in cells]
+
+
+def solution_source(assignment: str, cell: str) -> str:
+    """A solution cell of the source notebook, with nbgrader's markers removed."""
+    return re.sub(r"\s*### (BEGIN|END) SOLUTION", "", answers.cell_source(assignment, cell))
+
+
+# --------------------------------------------------------------------------- the source notebooks
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebooks_are_tidy(assignment, tmp_path):
+    """No outputs, a readable id on every cell, and the canonical JSON that Jupyter writes."""
+    import nbformat
+
+    path = answers.notebook_path(assignment)
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        readable = re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", cell.id) and not re.fullmatch(r"[0-9a-f]{8}", cell.id)
+        assert readable, f"cell {cell.id!r}: give it a readable id (the grade_id, for nbgrader cells)"
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"cell {cell.id} has outputs"
+    nbformat.write(notebook, tmp_path / "canonical.ipynb")
+    assert (tmp_path / "canonical.ipynb").read_text() == path.read_text(), "save it with Jupyter or nbformat.write"
+
+
+# --------------------------------------------------------------------------- the checks, directly
+
+
+@pytest.mark.parametrize(("assignment", "cell"), CORRECT_CELLS, ids=[c for _, c in CORRECT_CELLS])
+def test_solutions_pass_their_checks(assignment, cell):
+    scope = answers.namespace(assignment, {c: solution_source(assignment, c) for c in CORRECT[assignment]})
+    getattr(checks, CHECKS[cell])(scope[cell])
+
+
+@pytest.mark.parametrize(("assignment", "cell"), CORRECT_CELLS, ids=[c for _, c in CORRECT_CELLS])
+def test_correct_answers_written_differently_pass_quietly(assignment, cell, capfd):
+    """Other formulas, layer names and orders of random calls pass; their warnings print nothing."""
+    scope = answers.namespace(assignment)
+    capfd.readouterr()
+    getattr(checks, CHECKS[cell])(scope[cell])
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", ""), "a check let the student's code write to stdout or stderr"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_each_common_mistake_gets_its_hint(mistake):
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    check = getattr(checks, mistake.check)
+    for part in mistake.parts:
+        with pytest.raises(CheckFailure) as failure:
+            check(scope[mistake.cell], part=part)
+        assert failure.value.hint == mistake.hint, f"part {part!r}: {failure.value}"
+        message = str(failure.value)
+        assert f"Hint [{mistake.hint}]" in message
+        assert "tensor(" not in message, "a message must not print hidden inputs"
+
+
+@pytest.mark.parametrize("variant", sorted(DELEGATING))
+def test_an_answer_that_calls_the_reference_scores_zero(variant):
+    scope = answers.namespace("02_reparameterization", {"reparameterize": DELEGATING[variant]})
+    original = vae_course.reparameterize.__code__
+    for part in ("shapes", "values", "noise", "gradients"):
+        with pytest.raises(CheckFailure) as failure:
+            checks.check_reparameterize(scope["reparameterize"], part=part)
+        assert failure.value.hint == "delegation"
+        assert "reference" in str(failure.value)
+    assert vae_course.reparameterize.__code__ is original, "the tripwire was not removed"
+    mu = torch.zeros(2, 3)
+    assert torch.equal(vae_course.reparameterize(mu, mu, eps=torch.ones(2, 3)), torch.ones(2, 3))
+
+
+def test_the_reference_itself_or_a_subclass_of_it_is_rejected():
+    with pytest.raises(CheckFailure, match="is the reference") as failure:
+        checks.check_kl_divergence(vae_course.kl_divergence)
+    assert failure.value.hint == "delegation"
+    scope = answers.namespace("04_mlp_vae", {"MLPVAE": SUBCLASSING})
+    with pytest.raises(CheckFailure, match="subclasses") as failure:
+        checks.check_mlp_vae(scope["MLPVAE"], part="shapes")
+    assert failure.value.hint == "delegation"
+    assert vae_course.MLPVAE.__init__ is vae_course.models.mlp_vae.MLPVAE.__dict__["__init__"]
+
+
+def test_using_other_library_functions_is_not_delegation():
+    """The MLP VAE may call the given reparameterize; only the reference it must write is forbidden."""
+    scope = answers.namespace("04_mlp_vae", {"MLPVAE": solution_source("04_mlp_vae", "MLPVAE")})
+    assert find_delegation(scope["MLPVAE"], (vae_course.MLPVAE,)) is None
+    checks.check_mlp_vae(scope["MLPVAE"], part="values")
+
+
+def test_an_untouched_stub_fails_with_a_hint():
+    def reparameterize(mu, logvar, eps=None):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailure, match="NotImplementedError") as failure:
+        checks.check_reparameterize(reparameterize, part="shapes")
+    assert failure.value.hint == "not-implemented"
+
+
+def test_a_student_error_shows_the_student_line_and_no_check_code():
+    def kl_divergence(mu, logvar):
+        return mu.sum(dim=7)  # a bug
+
+    with pytest.raises(CheckFailure) as failure:
+        checks.check_kl_divergence(kl_divergence, part="shapes")
+    message = str(failure.value)
+    assert "IndexError" in message and "return mu.sum(dim=7)" in message
+    assert "checks_" not in message and "gaussian_inputs" not in message
+
+
+def test_failures_render_as_their_message_only():
+    failure = CheckFailure("kl_divergence differs", hint="kl-sign")
+    (rendered,) = failure._render_traceback_()
+    assert "kl_divergence differs" in rendered and HINTS["kl-sign"] in rendered
+    assert isinstance(failure, AssertionError)
+
+
+def test_checks_leave_the_students_random_state_alone():
+    scope = answers.namespace("02_reparameterization")
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    checks.check_reparameterize(scope["reparameterize"], part="noise")
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_an_unknown_part_is_an_error():
+    with pytest.raises(ValueError, match="no part 'value'"):
+        checks.check_kl_divergence(answers.namespace("03_kl_and_elbo")["kl_divergence"], part="value")
+
+
+def test_every_hint_a_check_names_exists():
+    named = set()
+    for path in (answers.ROOT / "vae_course" / "grading").glob("checks*.py"):
+        text = path.read_text()
+        named |= set(re.findall(r'hint="([a-z-]+)"', text))
+        named |= set(re.findall(r'^\s*"([a-z]+(?:-[a-z]+)+)": ', text, flags=re.M))
+    assert named - set(HINTS) == set()
+    assert {m.hint for m in MISTAKES} <= set(HINTS)
+
+
+def test_feedback_preprocessor_removes_hidden_code_and_its_traceback():
+    import nbformat
+
+    from vae_course.grading.checks_feedback import HideHiddenTests
+
+    cell = nbformat.v4.new_code_cell("assert ok\n### BEGIN HIDDEN TESTS\nsecret_check(answer)\n### END HIDDEN TESTS")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1, "solution": False, "locked": True}
+    cell.execution_count = 4
+    cell.outputs = [nbformat.v4.new_output(
+        "error", ename="CheckFailure", evalue="wrong values",
+        traceback=[
+            "----",
+            "Cell In[4], line 3\n----> 3 secret_check(answer)",  # the test cell: its context may be hidden code
+            "Cell In[2], line 1, in answer\n----> 1 return 1 / 0",  # the student's cell
+            "CheckFailure: wrong values",
+        ],
+    )]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    notebook, _ = HideHiddenTests().preprocess(notebook, {})
+    shown = notebook.cells[0].source + "".join(notebook.cells[0].outputs[0].traceback)
+    assert "secret_check" not in shown and "In[4]" not in shown
+    assert "return 1 / 0" in shown and "wrong values" in shown
+
+
+# --------------------------------------------------------------------------- end to end, with nbgrader
+
+WRITTEN = "A written answer, for the instructor to grade."
+DELEGATION = answers.Mistake(
+    "delegation", "02_reparameterization", "reparameterize", DELEGATING["runtime"],
+    frozenset(f"test_reparameterize_{part}" for part in ("shapes", "values", "noise", "gradients")),
+    "check_reparameterize",
+)
+GRADED_MISTAKES = (*MISTAKES, DELEGATION)
+
+
+def mistake_student(index: int) -> str:
+    return f"mistake{index:02d}"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A course with every kind of submission, autograded and given feedback by nbgrader."""
+    root = course.make_course(tmp_path_factory.mktemp("course"))
+    for assignment in ASSIGNMENTS:
+        released = course.release(root, assignment)
+        course.submit(root, "untouched", assignment, released)
+        course.submit(root, "solution", assignment, course.read_notebook(answers.notebook_path(assignment)))
+        course.submit(root, "correct", assignment, course.answered(released, CORRECT[assignment], WRITTEN))
+    for index, mistake in enumerate(GRADED_MISTAKES):
+        submission = {**CORRECT[mistake.assignment], mistake.cell: mistake.source}
+        released = course.release(root, mistake.assignment)
+        course.submit(root, mistake_student(index), mistake.assignment, course.answered(released, submission, WRITTEN))
+    course.nbgrader(root, "autograde", "*")
+    course.nbgrader(root, "generate_feedback", "*")
+    return root
+
+
+@pytest.mark.slow
+def test_committed_releases_match_the_sources(tmp_path):
+    """exercises/ is what ``nbgrader generate_assignment`` makes of solutions/ (regenerate if not)."""
+    generated = course.release_files(course.make_course(tmp_path) / "exercises")
+    committed = course.release_files(answers.ROOT / "exercises")
+    assert sorted(generated) == sorted(committed)
+    for name in generated:
+        assert generated[name] == committed[name], f"exercises/{name} is stale: run nbgrader generate_assignment"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebooks_get_full_marks(graded, assignment):
+    scores = course.grades(graded, "solution", assignment)
+    for cell in course.autograded_cells(assignment):
+        assert scores[cell][0] == scores[cell][1], f"{cell}: {scores[cell]}"
+    assert any(score is None for score, _ in scores.values()), "the written answers await manual grading"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_correct_answers_written_differently_get_full_marks(graded, assignment):
+    scores = course.grades(graded, "correct", assignment)
+    for cell in course.autograded_cells(assignment):
+        feedback = course.feedback_text(graded, "correct", assignment)
+        assert scores[cell][0] == scores[cell][1], f"{cell}: {scores[cell]}\n{feedback}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_releases_score_zero_without_crashing(graded, assignment):
+    scores = course.grades(graded, "untouched", assignment)
+    assert set(scores) >= course.autograded_cells(assignment)
+    assert all(score == 0 for score, _ in scores.values()), scores
+    assert (graded / "feedback" / "untouched" / assignment / f"{assignment}.html").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(GRADED_MISTAKES)), ids=[m.name for m in GRADED_MISTAKES])
+def test_each_mistake_loses_its_cells_and_gets_its_hint(graded, index):
+    mistake = GRADED_MISTAKES[index]
+    student = mistake_student(index)
+    scores = course.grades(graded, student, mistake.assignment)
+    for cell in course.autograded_cells(mistake.assignment):
+        expected = 0 if cell in mistake.failing else scores[cell][1]
+        assert scores[cell][0] == expected, f"{cell}: {scores[cell]}"
+    assert f"Hint [{mistake.hint}]" in course.feedback_text(graded, student, mistake.assignment)
+
+
+@pytest.mark.slow
+def test_feedback_shows_no_hidden_test_code(graded):
+    pages = sorted((graded / "feedback").rglob("*.html"))
+    assert len(pages) == 3 * len(ASSIGNMENTS) + len(GRADED_MISTAKES)
+    for page in pages:
+        assignment = page.parent.name
+        text = course.feedback_text(graded, page.parent.parent.name, assignment)
+        assert "HIDDEN TESTS" not in text
+        for line in course.hidden_test_lines(assignment):
+            assert line not in text, f"{page.relative_to(graded)} shows hidden test code: {line}"
