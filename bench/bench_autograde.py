@@ -1,0 +1,95 @@
+"""Autograding benchmark (issue 5): nbgrader's serial ``autograde`` against our parallel command.
+
+Builds a temporary course with a PyTorch assignment shaped like the course's (``reparameterize``,
+hidden tests that compare with ``vae_course``), ``--students`` generated submissions (correct in
+three ways, wrong, untouched), then grades the whole class three times, one after the other, each
+as the command an instructor would type:
+
+1. ``nbgrader autograde reparam`` (serial; a new kernel per notebook, which imports PyTorch);
+2. ``python -m vae_course.grading autograde reparam --jobs 1``;
+3. ``python -m vae_course.grading autograde reparam --jobs 2``.
+
+Printed: the wall time of each, seconds per student, the ratios to nbgrader, and whether the three
+gradebooks hold the same grades. The bar (issue 5) on 2 CPU cores: ``--jobs 2`` at least 1.7x
+faster than serial nbgrader.
+
+Run from the repository root, on a quiet machine (nothing else using the CPU):
+
+    python bench/bench_autograde.py                  # 40 students, about 1 + 3 minutes
+    python bench/bench_autograde.py --students 10    # smoke run
+    python bench/bench_autograde.py --json bench/results/autograde.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from autograde_support import course as support  # noqa: E402
+
+SPEEDUP_BAR = 1.7  # nbgrader's wall time over ours with --jobs 2, at least
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                            env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=40, help="class size (default 40)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="our --jobs values (default: 1 2)")
+    parser.add_argument("--keep", type=Path, help="build the course here and keep it (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course = args.keep or Path(tmp) / "course"
+        course.mkdir(parents=True, exist_ok=True)
+        support.make_course(course, support.TORCH_ASSIGNMENT, support.torch_source_notebook())
+        support.submit_torch_class(course, args.students)
+        print(f"{args.students} submissions of '{support.TORCH_ASSIGNMENT}' in {course}; "
+              f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}", flush=True)
+
+        rows = [("nbgrader autograde (serial)", timed([sys.executable, "-m", "nbgrader", "autograde",
+                                                      support.TORCH_ASSIGNMENT], course))]
+        reference = support.grades_table(course, support.TORCH_ASSIGNMENT)
+        same = {}
+        for jobs in args.jobs:
+            label = f"vae_course.grading --jobs {jobs}"
+            rows.append((label, timed([sys.executable, "-m", "vae_course.grading", "autograde", support.TORCH_ASSIGNMENT,
+                                       "--jobs", str(jobs), "--quiet"], course)))
+            same[label] = support.grades_table(course, support.TORCH_ASSIGNMENT) == reference
+            print(f"  {label}: {rows[-1][1]:.1f} s", flush=True)
+
+    baseline = rows[0][1]
+    print(f"\n{'command':36} {'wall s':>8} {'s/student':>10} {'speedup':>8}  same grades as nbgrader")
+    for label, seconds in rows:
+        print(f"{label:36} {seconds:8.1f} {seconds / args.students:10.2f} {baseline / seconds:7.2f}x  "
+              f"{same.get(label, '(reference)')}")
+    best = baseline / rows[-1][1]
+    verdict = "meets" if best >= SPEEDUP_BAR else "misses"
+    print(f"\n{rows[-1][0]} is {best:.2f}x faster than serial nbgrader: {verdict} the {SPEEDUP_BAR}x bar")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"students": args.students, "cpus": os.cpu_count(),
+                                         "seconds": dict(rows), "same_grades": same}, indent=1))
+    return 0 if all(same.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""A tiny, self-contained nbgrader course for testing and benchmarking the autograder.
+
+Assignment ``kl`` (for tests: no PyTorch, so kernels start fast) has one notebook: a read-only setup
+cell, one autograded answer (``kl_divergence`` on lists of floats, 2 + 3 points of tests, one of them
+hidden) and one manually graded written answer (1 point). ``SUBMISSIONS`` builds student notebooks
+from its release, one per way a submission can be right, wrong, broken or hostile.
+
+Assignment ``reparam`` (for the benchmark) looks like the course's: PyTorch, ``reparameterize``,
+hidden tests that compare with ``vae_course``.
+
+``make_course`` writes a source notebook and runs nbgrader's own ``generate_assignment``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ASSIGNMENT = "kl"
+NOTEBOOK = "kl"
+MAX_SCORE = 6.0  # 2 + 3 autograded, 1 written
+
+SETUP = "import math"
+SOLUTION = '''def kl_divergence(mu, logvar):
+    """KL(q || N(0, I)) for a diagonal Gaussian given as lists of floats."""
+    ### BEGIN SOLUTION
+    return sum(0.5 * (m * m + math.exp(lv) - 1.0 - lv) for m, lv in zip(mu, logvar))
+    ### END SOLUTION'''
+TEST_ZERO = "assert abs(kl_divergence([0.0], [0.0])) < 1e-12"
+TEST_VALUES = '''assert abs(kl_divergence([1.0], [0.0]) - 0.5) < 1e-9
+### BEGIN HIDDEN TESTS
+assert abs(kl_divergence([0.0, 2.0], [1.0, -1.0]) - 0.5 * (math.e - 2.0 + 4.0 + math.exp(-1.0))) < 1e-9
+### END HIDDEN TESTS'''
+WRITTEN = "Why is the KL term zero for a standard normal posterior?\n\n=== BEGIN MARK SCHEME ===\nq = p.\n=== END MARK SCHEME ===\n\nYOUR ANSWER HERE"
+
+CORRECT = '''def kl_divergence(mu, logvar):
+    total = 0.0
+    for m, lv in zip(mu, logvar):
+        total += -0.5 * (1.0 + lv - m ** 2 - math.exp(lv))
+    return total'''
+WRONG = "def kl_divergence(mu, logvar):\n    return 0.0"  # passes the first test only
+
+
+def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=0):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution}
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def source_notebook(setup: str = SETUP, solution: str = SOLUTION, tests: tuple[str, str] = (TEST_ZERO, TEST_VALUES),
+                    title: str = "# KL divergence") -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(title),
+        nbformat.v4.new_code_cell(setup, metadata=_meta("setup", locked=True)),
+        nbformat.v4.new_code_cell(solution, metadata=_meta("kl_answer", solution=True)),
+        nbformat.v4.new_code_cell(tests[0], metadata=_meta("test_kl_zero", grade=True, locked=True, points=2)),
+        nbformat.v4.new_code_cell(tests[1], metadata=_meta("test_kl_values", grade=True, locked=True, points=3)),
+        nbformat.v4.new_markdown_cell(WRITTEN, metadata=_meta("explain", grade=True, solution=True, points=1)),
+    ]
+    return nb
+
+
+# The benchmark's assignment: the same cell structure, in PyTorch, checked against vae_course.
+TORCH_ASSIGNMENT = "reparam"
+TORCH_SETUP = "import torch"
+TORCH_SOLUTION = '''def reparameterize(mu, logvar, eps=None):
+    ### BEGIN SOLUTION
+    if eps is None:
+        eps = torch.randn_like(mu)
+    return mu + torch.exp(0.5 * logvar) * eps
+    ### END SOLUTION'''
+TORCH_TESTS = (
+    "mu = torch.zeros(4, 3)\nassert reparameterize(mu, mu).shape == (4, 3)",
+    '''g = torch.Generator().manual_seed(0)
+mu, logvar, eps = (torch.randn(8, 5, generator=g) for _ in range(3))
+torch.testing.assert_close(reparameterize(mu, logvar, eps), mu + torch.exp(0.5 * logvar) * eps)
+### BEGIN HIDDEN TESTS
+from vae_course import reparameterize as reference
+mu, logvar, eps = (torch.randn(64, 20, generator=g, dtype=torch.float64) for _ in range(3))
+torch.testing.assert_close(reparameterize(mu, logvar, eps), reference(mu, logvar, eps=eps))
+### END HIDDEN TESTS''',
+)
+TORCH_ANSWERS = [  # correct in three ways, wrong, and the untouched release
+    "def reparameterize(mu, logvar, eps=None):\n    std = torch.exp(0.5 * logvar)\n    eps = torch.randn_like(std) if eps is None else eps\n    return mu + std * eps",
+    "def reparameterize(mu, logvar, eps=None):\n    eps = torch.randn_like(mu) if eps is None else eps\n    return mu + torch.sqrt(torch.exp(logvar)) * eps",
+    "def reparameterize(mu, logvar, eps=None):\n    if eps is None:\n        eps = torch.randn(mu.shape)\n    return eps * (0.5 * logvar).exp() + mu",
+    "def reparameterize(mu, logvar, eps=None):\n    eps = torch.randn_like(mu) if eps is None else eps\n    return mu + torch.exp(logvar) * eps",
+    None,
+]
+
+
+def torch_source_notebook() -> nbformat.NotebookNode:
+    return source_notebook(TORCH_SETUP, TORCH_SOLUTION, TORCH_TESTS, "# Reparameterization")
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run nbgrader's command line in ``course``."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+                          check=check, env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
+
+
+def make_course(course: Path, assignment: str = ASSIGNMENT, source: nbformat.NotebookNode | None = None) -> Path:
+    """A course folder with ``assignment`` generated (gradebook and release) from ``source``."""
+    (course / "source" / assignment).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'test'\n")
+    nbformat.write(source or source_notebook(), course / "source" / assignment / f"{NOTEBOOK}.ipynb")
+    nbgrader(course, "generate_assignment", assignment)
+    return course
+
+
+def released(course: Path, assignment: str = ASSIGNMENT) -> nbformat.NotebookNode:
+    return nbformat.read(course / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+
+
+def _cell(nb, grade_id: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _answer(code: str, *extra_cells: str):
+    """A notebook whose answer cell is ``code``, followed by the student's ``extra_cells``."""
+
+    def build(nb):
+        _cell(nb, "kl_answer").source = code
+        position = nb.cells.index(_cell(nb, "kl_answer")) + 1
+        for offset, source in enumerate(extra_cells):
+            nb.cells.insert(position + offset, nbformat.v4.new_code_cell(source))
+        return nb
+
+    return build
+
+
+def _edit(grade_id: str, source: str, answer: str):
+    def build(nb):
+        _cell(nb, "kl_answer").source = answer
+        _cell(nb, grade_id).source = source
+        return nb
+
+    return build
+
+
+def _delete(grade_id: str, answer: str):
+    def build(nb):
+        _cell(nb, "kl_answer").source = answer
+        nb.cells.remove(_cell(nb, grade_id))
+        return nb
+
+    return build
+
+
+def _duplicate(nb):
+    _cell(nb, "kl_answer").source = CORRECT
+    original = _cell(nb, "kl_answer")
+    duplicate = copy.deepcopy(original)
+    duplicate["id"] = "copy-of-" + original["id"]  # Jupyter gives a copied cell a new id, not new metadata
+    nb.cells.insert(nb.cells.index(original), duplicate)
+    return nb
+
+
+def _written(nb):
+    _cell(nb, "kl_answer").source = CORRECT
+    _cell(nb, "explain").source = "Because q equals the prior."
+    return nb
+
+
+# name -> (how to build the notebook from the release, or a file writer for broken files)
+SUBMISSIONS = {
+    "correct": _answer(CORRECT),
+    "wrong": _answer(WRONG),
+    "empty": lambda nb: nb,
+    "written": _written,
+    "infinite_loop": _answer("while True:\n    pass"),
+    "ignores_interrupt": _answer("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    "slow": _answer(CORRECT, *["import time\ntime.sleep(1.8)"] * 5),
+    "os_exit": _answer("import os\nos._exit(1)"),
+    "segfault": _answer("import ctypes\nctypes.string_at(0)"),
+    "memory_hog": _answer("blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]\n" + CORRECT),
+    "output_flood": _answer(CORRECT, "while True:\n    print('x' * 1000)"),
+    "deleted_test": _delete("test_kl_values", CORRECT),
+    "duplicated_cells": _duplicate,
+    "edited_test": _edit("test_kl_values", "assert True", WRONG),
+    "edited_readonly": _edit("setup", "import math\nmath.exp = lambda x: 1.0", CORRECT),
+    "reference_import": _answer("from vae_course import kl_divergence"),
+    "helper_redefinition": _answer(CORRECT + "\n\ndef abs(x):\n    return 0.0"),
+    "monkeypatch": _answer(CORRECT, "import math as m\nm.isclose = lambda *a, **k: True\nimport builtins\nbuiltins.abs = lambda x: 0.0"),
+    "grading_hook": _answer(WRONG, "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
+    "reads_outside": _answer(CORRECT, "try:\n    secret = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    secret = None"),
+    "suppresses": _answer(CORRECT, "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass"),
+}
+BROKEN_FILES = {
+    "invalid_json": lambda folder: (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json'),
+    "missing_notebook": lambda folder: (folder / "notes.txt").write_text("I forgot the notebook"),
+    "renamed_notebook": None,  # the correct notebook, saved as "kl (1).ipynb"
+}
+
+# What each submission must get: (score out of MAX_SCORE, status codes it must have, flag codes it must have)
+EXPECTED = {
+    "correct": (5, ["ok"], []),
+    "wrong": (2, ["ok"], []),
+    "empty": (0, ["ok"], []),
+    "written": (5, ["ok"], []),  # the written answer waits for a human
+    "infinite_loop": (0, ["cell-timeout"], []),
+    "ignores_interrupt": (0, ["cell-timeout"], ["grading-hook"]),
+    "slow": (0, ["notebook-timeout"], []),
+    "os_exit": (0, ["kernel-died"], []),
+    "segfault": (0, ["kernel-died"], []),
+    "memory_hog": (0, ["memory-limit"], []),
+    "output_flood": (5, ["output-truncated", "cell-timeout"], []),
+    "deleted_test": (5, ["deleted-cells"], []),
+    "duplicated_cells": (5, ["duplicated-cells"], []),
+    "edited_test": (2, ["restored-cells"], []),
+    "edited_readonly": (5, ["restored-cells"], []),
+    "reference_import": (0, ["ok"], ["reference-import"]),
+    "helper_redefinition": (5, ["ok"], ["helper-redefinition"]),
+    "monkeypatch": (5, ["ok"], ["monkeypatch"]),
+    "grading_hook": (2, ["ok"], ["grading-hook"]),
+    "reads_outside": (5, ["ok"], ["outside-file"]),
+    "suppresses": (5, ["ok"], ["suppression"]),
+    "invalid_json": (0, ["invalid-notebook"], []),
+    "missing_notebook": (0, ["missing-notebook"], []),
+    "renamed_notebook": (0, ["missing-notebook", "renamed-notebook"], []),
+}
+
+
+def submit(course: Path, student: str, build=None, assignment: str = ASSIGNMENT) -> Path:
+    """Write ``submitted/<student>/<assignment>/``: the release changed by ``build``, or a broken file."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "timestamp.txt").write_text("2030-01-01 12:00:00.000000 UTC")
+    if student in BROKEN_FILES:
+        if BROKEN_FILES[student] is None:
+            nbformat.write(_answer(CORRECT)(released(course)), folder / f"{NOTEBOOK} (1).ipynb")
+        else:
+            BROKEN_FILES[student](folder)
+        return folder
+    build = build or SUBMISSIONS[student]
+    nbformat.write(build(released(course, assignment)), folder / f"{NOTEBOOK}.ipynb")
+    return folder
+
+
+def submit_torch_class(course: Path, size: int) -> list[str]:
+    """``size`` submissions of the ``reparam`` assignment, cycling through ``TORCH_ANSWERS``."""
+    students = [f"student{i:03d}" for i in range(size)]
+    for i, student in enumerate(students):
+        answer = TORCH_ANSWERS[i % len(TORCH_ANSWERS)]
+        submit(course, student, (lambda nb: nb) if answer is None else _answer(answer), TORCH_ASSIGNMENT)
+    return students
+
+
+def submit_all(course: Path, students=None) -> list[str]:
+    students = list(students or EXPECTED)
+    for student in students:
+        submit(course, student)
+    return students
+
+
+def grades_table(course: Path, assignment: str = ASSIGNMENT) -> list[tuple]:
+    """Every grade and comment of the gradebook, sorted: what must match between two gradings."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for submission in gb.assignment_submissions(assignment):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    rows.append((submission.student_id, notebook.name, grade.name, grade.auto_score,
+                                 grade.manual_score, grade.needs_manual_grade))
+                for comment in notebook.comments:
+                    rows.append((submission.student_id, notebook.name, comment.name, comment.auto_comment))
+            rows.append((submission.student_id, "score", round(submission.score, 6), submission.max_score))
+    return sorted(rows, key=json.dumps)
