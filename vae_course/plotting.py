@@ -24,7 +24,7 @@ def _tile(images: torch.Tensor, nrow: int, padding: int = 1) -> np.ndarray:
     images = images.detach().cpu().float().clamp(0, 1)[:, 0]  # (N, H, W)
     n, h, w = images.shape
     rows = -(-n // nrow)
-    canvas = np.ones((rows * (h + padding) - padding, nrow * (w + padding) - padding), dtype=np.float32)
+    canvas = np.zeros((rows * (h + padding) - padding, nrow * (w + padding) - padding), dtype=np.float32)  # 0 is white in gray_r
     for i, image in enumerate(images.numpy()):
         r, c = divmod(i, nrow)
         canvas[r * (h + padding) : r * (h + padding) + h, c * (w + padding) : c * (w + padding) + w] = image
