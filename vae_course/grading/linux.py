@@ -202,3 +202,12 @@ def seccomp_deny_internet_sockets() -> None:
     prog = struct.pack("HxxxxxxQ", len(program), ctypes.addressof(buffer))
     set_no_new_privs()
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(prog), 0, 0))
+
+
+def vm_size() -> int:
+    """This process's virtual memory size in bytes (``VmSize`` in ``/proc/self/status``), 0 if unknown."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0

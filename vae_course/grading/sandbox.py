@@ -127,17 +127,9 @@ def landlock_rules(config: SandboxConfig, sandbox_dir: str) -> list[tuple[str, i
     return rules
 
 
-def _vm_size() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def limit_memory(memory_mb: int) -> None:
     """Cap the address space at its current size plus ``memory_mb`` (soft and hard: no way back)."""
-    value = _vm_size() + memory_mb * MIB
+    value = linux.vm_size() + memory_mb * MIB
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     value = value if hard == resource.RLIM_INFINITY else min(value, hard)
     resource.setrlimit(resource.RLIMIT_AS, (value, value))

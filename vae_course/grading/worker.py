@@ -74,7 +74,7 @@ def run_forked(task: dict, private_fds: list[int]) -> dict:
 
             linux.set_parent_death_signal(signal.SIGKILL)
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            resource.setrlimit(resource.RLIMIT_AS, (_vm_size() + RUNNER_MEMORY, hard))
+            resource.setrlimit(resource.RLIMIT_AS, (linux.vm_size() + RUNNER_MEMORY, hard))
             result = runner.run(task)
             with open(result_file + ".part", "w") as out:
                 json.dump(result, out)
@@ -102,14 +102,6 @@ def run_forked(task: dict, private_fds: list[int]) -> dict:
     if not os.path.exists(result_file):
         return {"error": f"the runner died (exit status {os.waitstatus_to_exitcode(wait_status)})"}
     return {"result_file": result_file}
-
-
-def _vm_size() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def main() -> None:
