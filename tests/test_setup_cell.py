@@ -73,6 +73,13 @@ def test_inserting_replaces_an_older_cell_and_keeps_the_others():
     assert notebook.cells[0].source == setup_cell.cell_source() and notebook.cells[1] is intro
 
 
+def test_the_student_guide_quotes_what_the_cell_prints():
+    guide = " ".join((ROOT / "docs" / "student-guide.md").read_text().split())
+    assert f"`Installing {setup_cell.requirement()} ...`" in guide
+    assert f"`Installed vae_course {setup_cell.course_version()}.`" in guide
+    assert f"colab.research.google.com/github/{setup_cell.repository_url().removeprefix('https://github.com/')}/" in guide
+
+
 # --------------------------------------------------------------------------- what the cell does
 
 
