@@ -126,7 +126,7 @@ def _download(root: Path) -> str | None:
         FashionMNIST(str(root), train=True, download=True)
         FashionMNIST(str(root), train=False, download=True)
     except Exception as err:  # network errors come in many types
-        return f"{type(err).__name__}: {err}"
+        return " ".join(f"{type(err).__name__}: {err}".split())  # one line: torchvision's has several
     return None
 
 
@@ -146,8 +146,9 @@ def ensure_fashion_mnist(root: str | os.PathLike | None = None, download: bool =
     raise DataNotFoundError(
         f"Fashion-MNIST is not in {_raw_dir(root)} and could not be fetched ({error}).\n"
         "Do one of these:\n"
+        "  - with internet access (Colab; Kaggle with Settings > Internet turned on): load again with\n"
+        "    download=True, the default, and torchvision downloads it\n"
         "  - on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
-        "  - with internet access: call again with download=True (torchvision downloads it)\n"
         f"  - copy the four IDX files ({', '.join(_missing_files(root))}) into {_raw_dir(root)},\n"
         f"    or point ${DATA_ENV_VAR} or root= at a folder that has FashionMNIST/raw/."
     )
