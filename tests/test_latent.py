@@ -63,6 +63,17 @@ def test_traverse_changes_one_dimension_only():
         traverse(z, 4, torch.zeros(2))
 
 
+def test_centred_traverse_adds_offsets_to_the_code():
+    z = torch.tensor([0.5, -1.0, 2.0])
+    offsets = torch.linspace(-2, 2, 5)
+    codes = traverse(z, 1, offsets, centred=True)
+    oracle = z.repeat(5, 1)  # (5, 3) built independently: copy, then add the offsets to one column
+    oracle[:, 1] += offsets
+    torch.testing.assert_close(codes, oracle)
+    torch.testing.assert_close(codes[2], z)  # offset 0, the middle column, is the image's own code
+    torch.testing.assert_close(traverse(z, 1, z[1] + offsets), codes)  # same as setting z_d + offset
+
+
 def test_sampling_is_deterministic_given_a_generator():
     a = sample_prior(5, 3, generator=torch.Generator().manual_seed(0))
     b = sample_prior(5, 3, generator=torch.Generator().manual_seed(0))

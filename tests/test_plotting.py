@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from vae_course import plotting
@@ -15,6 +16,7 @@ def test_figures_render(tmp_path):
         "loss_dict": plotting.loss_curves(history.to_dict()),
         "scatter": plotting.latent_scatter(np.random.randn(50, 2), np.arange(50) % 10),
         "traversal": plotting.traversal_grid(images, num_dims=2, values=np.linspace(-2, 2, 6)),
+        "labelled": plotting.labelled_grid(images, ["a", "b", "c"], ["1", "2", "3", "4"], xlabel="column"),
     }
     for name, fig in figures.items():
         path = plotting.save_figure(fig, tmp_path / f"{name}.png")
@@ -27,3 +29,17 @@ def test_figures_render(tmp_path):
 def test_autoencoder_history_has_one_panel():
     history = History([EpochRecord(1, 300.0, 0.0, None, None, 1.0)])
     assert len(plotting.loss_curves(history).axes) == 1
+
+
+def test_labelled_grid_labels_every_row_and_column():
+    images = torch.rand(6, 1, 28, 28)
+    ax = plotting.labelled_grid(images, ["top", "bottom"], ["x", "y", "z"], xlabel="step").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["top", "bottom"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    assert ax.get_xlabel() == "step"
+    offsets = plotting.traversal_grid(images, num_dims=2, values=[-1.0, 0.0, 1.0], value_format="{:+.1f}").axes[0]
+    assert [t.get_text() for t in offsets.get_xticklabels()] == ["-1.0", "+0.0", "+1.0"]
+    with pytest.raises(ValueError, match="rows"):
+        plotting.labelled_grid(images, ["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match="column labels"):
+        plotting.labelled_grid(images, ["a", "b"], ["x"])

@@ -86,12 +86,23 @@ def interpolate(z_start: torch.Tensor, z_end: torch.Tensor, num_steps: int, meth
     raise ValueError(f"method must be 'linear' or 'spherical', got {method!r}")
 
 
-def traverse(z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
-    """Copies of code ``z`` (D,) with dimension ``dim`` set to each of ``values`` (T,) -> (T, D)."""
+def traverse(z: torch.Tensor, dim: int, values: torch.Tensor, centred: bool = False) -> torch.Tensor:
+    """Copies of code ``z`` with dimension ``dim`` set to each of ``values``.
+
+    Args:
+        z: a code, (D,).
+        dim: the dimension to vary.
+        values: (T,). With ``centred=False`` the values dimension ``dim`` takes; with ``centred=True``
+            offsets added to ``z[dim]``, so that an offset of 0 gives ``z`` itself and the traversal
+            is centred on the image the code came from.
+
+    Returns:
+        (T, D): row t equals ``z`` except in dimension ``dim``.
+    """
     if not 0 <= dim < z.shape[-1]:
         raise IndexError(f"dim {dim} is out of range for a {z.shape[-1]}-D code")
     codes = z.expand(len(values), -1).clone()  # (T, D)
-    codes[:, dim] = values.to(codes)
+    codes[:, dim] = values.to(codes) + (z[dim] if centred else 0)  # (T,)
     return codes
 
 

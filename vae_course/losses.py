@@ -25,7 +25,7 @@ def reconstruction_loss(
     r"""Reconstruction error per example, summed over pixels.
 
     ``"bce"`` is :math:`-\log p(x \mid z)` for a Bernoulli decoder:
-    :math:`-\sum_i x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)`. ``"mse"`` is
+    :math:`-\sum_i \big[x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\big]`. ``"mse"`` is
     :math:`\sum_i (\hat x_i - x_i)^2`, a Gaussian decoder up to constants.
 
     Args:

@@ -122,20 +122,59 @@ def _class_colors(n: int):
     return [colormaps["tab10"](k % 10) for k in range(n)]
 
 
-def traversal_grid(images: torch.Tensor, num_dims: int, values: Sequence[float] | None = None):
-    """Rows of a traversal (num_dims * T, 1, 28, 28): one row per latent dimension."""
-    steps = len(images) // num_dims
-    fig = _figure(figsize=(steps * 0.6 + 0.8, num_dims * 0.6 + 0.5))
+def labelled_grid(
+    images: torch.Tensor,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str] | None = None,
+    xlabel: str | None = None,
+    scale: float = 0.6,
+):
+    """A grid of images (R * C, 1, 28, 28), row-major, with a label for every row and column.
+
+    Args:
+        images: R * C images, where R is ``len(row_labels)``.
+        row_labels: R labels, written left of the rows.
+        column_labels: C labels under the columns (default: none).
+        xlabel: a title for the column labels.
+    """
+    num_rows = len(row_labels)
+    if num_rows == 0 or len(images) % num_rows:
+        raise ValueError(f"{len(images)} images do not fill {num_rows} rows")
+    num_columns = len(images) // num_rows
+    if column_labels is not None and len(column_labels) != num_columns:
+        raise ValueError(f"{len(column_labels)} column labels for {num_columns} columns")
+    fig = _figure(figsize=(num_columns * scale + 1.2, num_rows * scale + (0.6 if xlabel else 0.4)))
     ax = fig.add_subplot()
-    ax.imshow(_tile(images, steps), cmap="gray_r", vmin=0, vmax=1)
-    ax.set_yticks([(28 + 1) * i + 14 for i in range(num_dims)], [f"$z_{{{i + 1}}}$" for i in range(num_dims)])
-    if values is not None:
-        ax.set_xticks([(28 + 1) * i + 14 for i in range(steps)], [f"{v:.1f}" for v in values])
-        ax.set_xlabel("value of the traversed dimension")
-    else:
-        ax.set_xticks([])
+    ax.imshow(_tile(images, num_columns), cmap="gray_r", vmin=0, vmax=1)
+    centres = [(28 + 1) * i + 14 for i in range(max(num_rows, num_columns))]  # tiles are 28 px plus 1 px padding
+    ax.set_yticks(centres[:num_rows], list(row_labels))
+    ax.set_xticks(centres[:num_columns] if column_labels is not None else [], list(column_labels or []))
+    ax.tick_params(length=0)
+    if xlabel:
+        ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
+
+
+def traversal_grid(
+    images: torch.Tensor,
+    num_dims: int,
+    values: Sequence[float] | None = None,
+    row_labels: Sequence[str] | None = None,
+    xlabel: str = "value of the traversed dimension",
+    value_format: str = "{:.1f}",
+):
+    """Rows of a traversal (num_dims * T, 1, 28, 28): one row per latent dimension.
+
+    Args:
+        values: the T values (or offsets) of the columns, written under them.
+        row_labels: default ``$z_1$``, ``$z_2$``, ...
+        xlabel: what the values are.
+        value_format: how to write a value (``"{:+.1f}"`` for signed offsets).
+    """
+    row_labels = row_labels or [f"$z_{{{i + 1}}}$" for i in range(num_dims)]
+    column_labels = None if values is None else [value_format.format(v) for v in values]
+    return labelled_grid(images, row_labels, column_labels, xlabel=xlabel if values is not None else None)
 
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
