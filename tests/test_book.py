@@ -68,10 +68,10 @@ PAGE_REPORT_JS = r"""
     }
     return found;
   };
-  // Equations, code (blocks and inline), tables and figures that stick out of their column or are cut off. An
-  // element is fine if it fits in the article's column (and the screen), or if an ancestor scrolls
-  // sideways (overflow-x auto/scroll) and that ancestor fits; an ancestor that clips (hidden/clip)
-  // must hold it whole.
+  // Equations, code (blocks and inline), tables and figures that stick out of their column or are
+  // cut off. An element is fine if it fits in the article's column (and the screen), or if it or an
+  // ancestor scrolls sideways (overflow-x auto/scroll) and that box fits; an ancestor that clips
+  // (hidden/clip) must hold it whole.
   const overflows = article => {
     const screenRight = document.documentElement.clientWidth;
     const inner = el => {
