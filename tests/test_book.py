@@ -387,7 +387,8 @@ def test_inputs_hash_watches_library_checkpoints_and_config(tmp_path, edited, ch
 def test_exercise_links_point_to_notebooks_in_the_repository():
     links = set()
     for chapter in (ROOT / "book").glob("*.md"):
-        links |= set(re.findall(r"github\.com/vae-course/vae-course/blob/main/([\w/.-]+\.ipynb)", chapter.read_text()))
+        source_branch = re.escape(CONFIG["repository"]["url"] + "/blob/" + CONFIG["repository"]["branch"])
+        links |= set(re.findall(source_branch + r"/([\w/.-]+\.ipynb)", chapter.read_text()))
     assert links, "the chapters link to no exercise notebook"
     missing = sorted(link for link in links if not (ROOT / link).is_file())
     assert not missing, f"chapters link to notebooks that do not exist: {missing}"
