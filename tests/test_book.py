@@ -6,26 +6,34 @@ Slow (marked ``slow``, run in CI):
    or any error in a chapter's cells fails the build. In CI (a fresh clone) this is a clean build
    that executes every chapter; locally it reuses the execution cache unless ``vae_course``, the
    checkpoints or the book's configuration changed.
-2. Headless Chromium opens every page of ``_toc.yml`` from a local server and checks that it loads,
-   that every figure is an image that decoded to a non-zero size, that the math is typeset by
-   MathJax without TeX errors, and that no cell shows a traceback, an error or anything on stderr.
-   The test is offline: MathJax is served from a local copy (``npm ci --prefix tests/book_support``)
-   in place of its CDN, and any other request that would leave the machine is refused. The web
-   fonts MathJax draws with must load too, and no page may raise a JavaScript exception.
+2. Headless Chromium opens every page of ``_toc.yml`` from a local server, exactly as built (nothing
+   injected), at a desktop and at a phone width, and checks that it loads, that every figure is an
+   image that decoded to a non-zero size, that MathJax typesets every formula without TeX errors and
+   leaves no raw TeX behind, that no equation, code block, table or figure is cut off or sticks out
+   of its column (it fits, or it scrolls inside a box of its own), and that no cell shows a
+   traceback, an error or anything on stderr. The site carries its own MathJax (``_static/mathjax``)
+   and its web fonts must load; any request that would leave the machine fails the test, and no
+   page may raise a JavaScript exception.
+3. The launch link test: every Colab, Binder and download link of every built page points at a file
+   that the published trees hold: the notebooks branch (``_build/notebooks``) or the site itself.
 
-Fast: the build script's input hash watches the library, the checkpoints and the configuration, and
-every exercise link in the chapters points to a notebook in the repository.
+Fast: the build script's input hash watches the library, the checkpoints and the configuration, the
+site takes MathJax from itself, and every exercise link in the chapters points to a notebook in the
+repository.
 """
 
 from __future__ import annotations
 
 import fcntl
 import functools
+import html.parser
 import http.server
+import posixpath
 import re
 import subprocess
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -36,8 +44,10 @@ from book_support.devtools import Browser, find_chromium
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "scripts" / "build-book"
 HTML_DIR = ROOT / "_build" / "html"
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"  # must match mathjax_path in _config.yml
-MATHJAX_LOCAL = Path(__file__).parent / "book_support" / "node_modules" / "mathjax" / "es5"
+NOTEBOOKS_TREE = ROOT / "_build" / "notebooks"  # what .github/workflows/book.yml pushes to the notebooks branch
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+# Screens the pages are checked on: (width, height, mobile). The phone is an iPhone 12 to 15's width.
+VIEWPORTS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
 BUILD_TIMEOUT_S = 1200  # a clean build takes a few minutes on 2 CPU cores
 # JavaScript errors of the theme itself, not of our pages. sphinx-thebe 0.3.1 under jupyter-book 1
 # writes its config <script> twice on every page, so the second `const` declaration throws.
@@ -46,6 +56,66 @@ KNOWN_THEME_EXCEPTIONS = ("Identifier 'THEBE_JS_URL' has already been declared",
 # Everything the browser checks on one page, as one JSON object.
 PAGE_REPORT_JS = r"""
 (async () => {
+  // Text that still holds TeX delimiters after typesetting (outside code, scripts and typeset math).
+  const rawTex = root => {
+    const skip = "pre, code, script, style, mjx-container, mjx-assistive-mml, .highlight";
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const found = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest(skip)) continue;
+      const match = node.textContent.match(/\\\(|\\\[|\$\$|\\begin\{/);
+      if (match) found.push(node.textContent.trim().slice(0, 120));
+    }
+    return found;
+  };
+  // Equations, code (blocks and inline), tables and figures that stick out of their column or are
+  // cut off. An element is fine if it fits in the article's column (and the screen), or if it or an
+  // ancestor scrolls sideways (overflow-x auto/scroll) and that box fits; an ancestor that clips
+  // (hidden/clip) must hold it whole.
+  const overflows = article => {
+    const screenRight = document.documentElement.clientWidth;
+    const inner = el => {
+      const box = el.getBoundingClientRect();
+      return {left: box.left + el.clientLeft, right: box.left + el.clientLeft + el.clientWidth};
+    };
+    const scrolls = el => !inline(el) && ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+    const inline = el => getComputedStyle(el).display === "inline";
+    // The right edge of what an element draws: a formula's mjx-math may stick out of its
+    // mjx-container (whose scrollWidth also counts MathJax's hidden assistive MathML).
+    const contentRight = el => {
+      const box = el.getBoundingClientRect();
+      if (scrolls(el) || inline(el)) return box.right;
+      if (el.tagName === "MJX-CONTAINER") {
+        const math = el.querySelector(":scope > mjx-math");
+        return Math.max(box.right, math ? math.getBoundingClientRect().right : box.right);
+      }
+      return box.left + Math.max(box.width, el.scrollWidth);
+    };
+    const column = inner(article);
+    const bad = [];
+    const describe = el => {
+      const cls = typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : "";
+      return el.tagName.toLowerCase() + cls;
+    };
+    for (const el of article.querySelectorAll("mjx-container, pre, code, img, figure, table")) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;  // not displayed (removed or collapsed)
+      let target = el, limit = {left: Math.max(column.left, 0), right: Math.min(column.right, screenRight)};
+      for (let up = scrolls(el) ? article : el.parentElement; up && up !== article; up = up.parentElement) {
+        if (inline(up)) continue;  // overflow does not apply to inline boxes
+        if (scrolls(up)) { target = up; break; }
+        if (["hidden", "clip"].includes(getComputedStyle(up).overflowX)) { limit = inner(up); break; }
+      }
+      const edge = target.getBoundingClientRect();
+      const right = target !== el ? edge.right : contentRight(el);
+      if (right > limit.right + 1 || edge.left < limit.left - 1) {
+        bad.push(`${describe(el)} [${Math.round(edge.left)}, ${Math.round(right)}] outside [${Math.round(limit.left)}, ${Math.round(limit.right)}]` +
+                 (target === el ? "" : ` (its scrolling box ${describe(target)})`) + `: ${el.textContent.trim().slice(0, 60)}`);
+      }
+    }
+    return bad;
+  };
+
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;  // resolves after the first typesetting pass
   }
@@ -63,6 +133,10 @@ PAGE_REPORT_JS = r"""
     mathNodes: article.querySelectorAll("span.math, div.math").length,
     typeset: article.querySelectorAll("mjx-container").length,
     texErrors: [...article.querySelectorAll("mjx-merror")].map(text),
+    untypeset: [...article.querySelectorAll("span.math, div.math")].filter(node => !node.querySelector("mjx-container")).map(text),
+    rawTex: rawTex(article),
+    overflows: overflows(article),
+    pageScrollsSideways: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
     mathjaxLoaded: Boolean(window.MathJax && MathJax.version),
     errorOutputs: [...article.querySelectorAll(".cell_output .output.traceback, .cell_output .output.error, .cell_output .output.stderr")].map(text),
     tracebackText: article.innerText.includes("Traceback (most recent call last)"),
@@ -124,16 +198,13 @@ def server(built_book):
 
 @pytest.fixture(scope="module")
 def page(server):
-    """A headless Chromium tab that can reach only the book server and the local MathJax."""
+    """A headless Chromium tab that can reach only the book server."""
     executable = find_chromium()
     if executable is None:
         pytest.fail("Chromium is not installed: apt-get install chromium")
-    if not (MATHJAX_LOCAL / "tex-mml-chtml.js").is_file():
-        pytest.fail(f"no local MathJax in {MATHJAX_LOCAL}: run npm ci --prefix tests/book_support")
     with Browser(executable) as browser:
         tab = browser.new_page()
         tab.local_prefix = server
-        tab.mirrors = {MATHJAX_CDN: MATHJAX_LOCAL}
         yield tab
         tab.close()
 
@@ -152,14 +223,24 @@ def test_build_does_not_execute_exercises(built_book):
     assert not [p for p in executed if "exercises" in p or "solutions" in p], executed
 
 
-def test_mathjax_url_matches_config():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert config["sphinx"]["config"]["mathjax_path"].startswith(MATHJAX_CDN)
+def test_site_takes_mathjax_from_itself():
+    mathjax_path = CONFIG["sphinx"]["config"]["mathjax_path"]
+    assert "://" not in mathjax_path and not mathjax_path.startswith("/"), f"MathJax from outside the site: {mathjax_path}"
+    assert ("_static/" + mathjax_path).startswith(_build_script_module().SITE_MATHJAX + "/")
 
 
 @pytest.mark.slow
+def test_build_copies_mathjax_into_the_site(built_book):
+    assert (built_book / "_static" / CONFIG["sphinx"]["config"]["mathjax_path"]).is_file()
+    fonts = built_book / _build_script_module().SITE_MATHJAX / "output" / "chtml" / "fonts" / "woff-v2"
+    assert list(fonts.glob("*.woff")), f"no MathJax fonts in {fonts}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("name", toc_pages())
-def test_page_renders(page, server, name):
+def test_page_renders(page, server, name, viewport):
+    page.set_viewport(*VIEWPORTS[viewport])
     page.navigate(server + f"{name}.html")
     report = page.evaluate(PAGE_REPORT_JS, await_promise=True)
 
@@ -172,12 +253,104 @@ def test_page_renders(page, server, name):
         assert report["mathjaxLoaded"], f"{name}: has math but MathJax did not load (blocked: {page.blocked})"
         assert report["typeset"] >= report["mathNodes"], f"{name}: {report['mathNodes']} math nodes, {report['typeset']} typeset"
     assert not report["texErrors"], f"{name}: MathJax could not typeset {report['texErrors']}"
+    assert not report["untypeset"], f"{name}: formulas MathJax left as TeX: {report['untypeset']}"
+    assert not report["rawTex"], f"{name}: raw TeX in the text: {report['rawTex']}"
+    assert not report["overflows"], f"{name} ({viewport}): cut off or wider than the column: {report['overflows']}"
+    assert not report["pageScrollsSideways"], f"{name} ({viewport}): the page is wider than the screen"
     assert not report["brokenFonts"], f"{name}: fonts that failed to load: {report['brokenFonts']}"
     assert not report["errorOutputs"], f"{name}: cells show errors or stderr: {report['errorOutputs']}"
     assert not report["tracebackText"], f"{name}: the page shows a Python traceback"
     exceptions = [e for e in page.exceptions if not any(known in e for known in KNOWN_THEME_EXCEPTIONS)]
     assert not exceptions, f"{name}: JavaScript exceptions: {exceptions}"
     assert not page.blocked, f"{name}: the page tried to load from outside the machine: {page.blocked}"
+
+
+class _Links(html.parser.HTMLParser):
+    """Every ``<a href>`` of a page, with its class attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.links.append((attributes["href"], attributes.get("class") or ""))
+
+
+def published_file(link: str, page: Path, html_dir: Path, trees: dict[str, Path]) -> Path:
+    """The file that a Colab, Binder or download link of ``page`` opens once the site is published.
+
+    Colab and Binder open a path on a branch of the configured repository; ``trees`` maps each
+    branch that may be opened to the tree it publishes. A download link is a file of the site itself.
+
+    Raises:
+        AssertionError: the link names another repository, an unknown branch, or leaves the site.
+    """
+    repository = CONFIG["repository"]["url"].removeprefix("https://github.com/").strip("/")
+    colab = CONFIG["launch_buttons"]["colab_url"].rstrip("/") + "/github/"
+    binder = CONFIG["launch_buttons"]["binderhub_url"].rstrip("/") + "/v2/gh/"
+    if link.startswith(colab):
+        match = re.fullmatch(rf"{re.escape(repository)}/blob/([^/]+)/(.+)", link.removeprefix(colab))
+        assert match and match[1] in trees, f"{page.name}: Colab opens {link}, not a published branch of {repository}"
+        return trees[match[1]] / match[2]
+    if link.startswith(binder):
+        url = urllib.parse.urlsplit(link)
+        repo_and_branch = link.removeprefix(binder).split("?")[0]
+        branch = repo_and_branch.removeprefix(repository + "/")
+        assert branch in trees, f"{page.name}: Binder builds {link}, not a published branch of {repository}"
+        (urlpath,) = urllib.parse.parse_qs(url.query)["urlpath"]
+        return trees[branch] / re.sub(r"^(lab/)?tree/", "", urlpath)
+    assert "://" not in link, f"{page.name}: a download link off the site: {link}"
+    return html_dir / posixpath.normpath(posixpath.join(page.parent.relative_to(html_dir).as_posix(), link))
+
+
+@pytest.mark.slow
+def test_launch_links_open_published_notebooks(built_book):
+    """The launch link test: every Colab, Binder and download link opens a file that is published.
+
+    The published trees: the site itself (download links), the branch ``notebooks`` (the launch
+    buttons) and the source branch (links in the prose to the exercises).
+    """
+    trees = {_build_script_module().NOTEBOOKS_BRANCH: NOTEBOOKS_TREE, CONFIG["repository"]["branch"]: ROOT}
+    launch_prefixes = (CONFIG["launch_buttons"]["colab_url"], CONFIG["launch_buttons"]["binderhub_url"])
+    buttons = {}  # page -> {kind: file} for the page's own launch and download buttons
+    for page in sorted(built_book.rglob("*.html")):
+        if "_static" in page.relative_to(built_book).parts:
+            continue
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for link, classes in parser.links:
+            if link.startswith(launch_prefixes):
+                kind = "colab" if link.startswith(launch_prefixes[0]) else "binder"
+            elif "btn-download" in classes:
+                kind = "download " + Path(link).suffix
+            else:
+                continue
+            target = published_file(link, page, built_book, trees)
+            if kind in ("colab", "binder"):
+                assert target.suffix == ".ipynb", f"{page.relative_to(built_book)}: {kind} opens {link}, not a notebook"
+            assert target.is_file(), f"{page.relative_to(built_book)}: the {kind} link {link} opens a file that is not published ({target})"
+            if "dropdown-item" in classes.split():  # a button of the page's header, not a link in the prose
+                buttons.setdefault(page.relative_to(built_book).with_suffix("").as_posix(), {})[kind] = target
+    for chapter in CHAPTERS:
+        kinds = buttons.get(chapter, {})
+        assert {"colab", "binder", "download .ipynb"} <= set(kinds), f"{chapter}: launch and download buttons {sorted(kinds)}"
+        assert kinds["colab"] == kinds["binder"] == NOTEBOOKS_TREE / f"{chapter}.ipynb", kinds
+        assert kinds["download .ipynb"].read_bytes() == kinds["colab"].read_bytes(), f"{chapter}: the download is another notebook"
+
+
+@pytest.mark.slow
+def test_published_notebooks_are_the_chapters(built_book):
+    import jupytext
+
+    for chapter in CHAPTERS:
+        notebook = jupytext.read(NOTEBOOKS_TREE / f"{chapter}.ipynb")
+        source = jupytext.read(ROOT / f"{chapter}.md")
+        assert [cell.source for cell in notebook.cells] == [cell.source for cell in source.cells], chapter
+    # Binder installs the course from the same tree (binder/postBuild: pip install .).
+    for name in ("binder/requirements.txt", "binder/postBuild", "pyproject.toml", "vae_course/__init__.py"):
+        assert (NOTEBOOKS_TREE / name).is_file(), f"{name} is missing from the notebooks tree"
 
 
 def _build_script_module():
@@ -214,7 +387,8 @@ def test_inputs_hash_watches_library_checkpoints_and_config(tmp_path, edited, ch
 def test_exercise_links_point_to_notebooks_in_the_repository():
     links = set()
     for chapter in (ROOT / "book").glob("*.md"):
-        links |= set(re.findall(r"github\.com/vae-course/vae-course/blob/main/([\w/.-]+\.ipynb)", chapter.read_text()))
+        source_branch = re.escape(CONFIG["repository"]["url"] + "/blob/" + CONFIG["repository"]["branch"])
+        links |= set(re.findall(source_branch + r"/([\w/.-]+\.ipynb)", chapter.read_text()))
     assert links, "the chapters link to no exercise notebook"
     missing = sorted(link for link in links if not (ROOT / link).is_file())
     assert not missing, f"chapters link to notebooks that do not exist: {missing}"

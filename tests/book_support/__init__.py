@@ -1,1 +1,2 @@
-"""Support files for tests/test_book.py: a minimal DevTools client, and the local MathJax (npm ci here)."""
+"""Support for tests/test_book.py (a minimal DevTools client), and the pinned MathJax 3 that
+scripts/build-book copies into the site (package.json here; scripts/install runs npm ci)."""

@@ -3,15 +3,13 @@
 No Selenium and no driver binary: Chromium speaks the protocol over a WebSocket
 (``websocket-client``). :class:`Browser` starts Debian's ``chromium`` with a throw-away profile;
 :class:`Page` navigates, evaluates JavaScript and answers every network request itself, so the test
-works offline: requests to the local book server go through, requests for MathJax's CDN are served
-from a local copy, and everything else is refused (and recorded).
+works offline: requests to the local book server go through, and everything else is refused (and
+recorded), so a page that needs anything from outside the machine (a CDN, a web font) is caught.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import mimetypes
 import shutil
 import subprocess
 import tempfile
@@ -99,7 +97,6 @@ class Page:
 
     Attributes:
         local_prefix: requests starting with this URL (the book server) are let through.
-        mirrors: ``{url_prefix: folder}``; a request under a prefix is answered with the file.
         blocked: URLs refused because they would leave the machine.
         exceptions: uncaught JavaScript exceptions of the current page.
     """
@@ -108,7 +105,6 @@ class Page:
         self.ws = websocket.create_connection(ws_url, timeout=timeout, suppress_origin=True)
         self.next_id = 0
         self.local_prefix = ""
-        self.mirrors: dict[str, Path] = {}
         self.blocked: list[str] = []
         self.exceptions: list[str] = []
         self.events: list[dict] = []  # events not handled here (Page.loadEventFired, ...)
@@ -163,22 +159,6 @@ class Page:
         if self.local_prefix and url.startswith(self.local_prefix):
             self.send("Fetch.continueRequest", requestId=request_id)
             return
-        for prefix, folder in self.mirrors.items():
-            if url.startswith(prefix):
-                path = folder / url[len(prefix) :].split("?")[0].split("#")[0]
-                if path.is_file():
-                    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    self.send(
-                        "Fetch.fulfillRequest",
-                        requestId=request_id,
-                        responseCode=200,
-                        responseHeaders=[
-                            {"name": "Content-Type", "value": content_type},
-                            {"name": "Access-Control-Allow-Origin", "value": "*"},  # fonts are loaded with CORS
-                        ],
-                        body=base64.b64encode(path.read_bytes()).decode(),
-                    )
-                    return
         self.blocked.append(url)
         self.send("Fetch.failRequest", requestId=request_id, errorReason="BlockedByClient")
 
@@ -192,6 +172,13 @@ class Page:
             if time.monotonic() > deadline:
                 raise DevToolsError(f"no {method} within {timeout} s")
             self._receive()
+
+    def set_viewport(self, width: int, height: int, mobile: bool) -> None:
+        """Lay pages out as on a screen of ``width`` x ``height`` CSS pixels (a phone if ``mobile``).
+
+        ``mobile`` also makes Chromium honour the page's ``<meta name="viewport">``, as a phone does.
+        """
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
 
     def navigate(self, url: str, timeout: float = 60.0) -> None:
         """Open ``url`` and wait for its load event (all images and scripts fetched)."""
