@@ -120,6 +120,7 @@ BAD_TRAIN = {
     "zero IWAE images": ["--iwae-samples", "5", "--iwae-images", "0"],
     "unknown model": ["--model", "transformer"],
     "unknown recipe": ["--recipe", "mlp_vae_3d"],
+    "both a recipe and a model": ["--recipe", "mlp_vae_20d"],
     "unknown device": ["--device", "floppy"],
     "unknown flag": ["--epoks", "3"],
     "corrupt data": ["--data-root", "{corrupt}"],
@@ -241,3 +242,13 @@ def test_full_disk_while_sampling_leaves_nothing_and_keeps_old_files(bad_inputs,
     code, err = run_in_process(argv, bad_inputs["root"], capsys, monkeypatch)
     assert_one_error_line(code, err)
     assert [p.name for p in tmp_path.iterdir()] == ["grid.png"] and (tmp_path / "grid.png").read_bytes() == b"the old grid"
+
+
+def test_in_process_runs_record_their_own_command(bad_inputs, tmp_path, capsys, monkeypatch):
+    from vae_course import cli
+
+    monkeypatch.setenv("VAE_COURSE_DATA", str(bad_inputs["root"]))
+    cli.main([*TRAIN, "--out", str(tmp_path / "vae.pt")])
+    card = json.loads((tmp_path / "vae.json").read_text())
+    assert card["command"] == "python -m vae_course " + " ".join(TRAIN) + f" --out {tmp_path / 'vae.pt'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vae.json", "vae.pt"]

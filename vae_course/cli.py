@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model; writes OUT (.pt checkpoint) and a model card next to it (.json)")
-    train.add_argument("--recipe", help="a named recipe from vae_course.zoo.RECIPES (sets model and hyperparameters)")
-    train.add_argument("--model", choices=sorted(MODELS), help="model to train, if no --recipe")
+    what = train.add_mutually_exclusive_group()
+    what.add_argument("--recipe", help="a named recipe from vae_course.zoo.RECIPES (sets model and hyperparameters)")
+    what.add_argument("--model", choices=sorted(MODELS), help="model to train, if no --recipe")
     train.add_argument("--latent-dim", type=int, help="size of z")
     train.add_argument("--hidden-dim", type=int, help="width of the hidden layer(s)")
     train.add_argument("--epochs", type=int, help="maximum number of epochs")
@@ -148,7 +149,7 @@ def train_command(args: argparse.Namespace) -> None:
         iwae_samples=args.iwae_samples,
         iwae_images=args.iwae_images,
         progress=not args.quiet,
-        command="python -m vae_course " + shlex.join(sys.argv[1:]),
+        command="python -m vae_course " + shlex.join(args.argv),
     )
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     print(json.dumps(card["metrics"], indent=2))
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in the model card
     command = {"train": train_command, "evaluate": evaluate_command, "sample": sample_command}[args.command]
     try:
         command(args)
