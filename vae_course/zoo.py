@@ -21,6 +21,7 @@ from .checkpoints import environment_metadata, load_checkpoint, save_checkpoint
 from .files import atomic_paths, check_output_path
 from .models import build_config, build_model, is_vae
 from .train import TrainConfig, average_loss_terms, fit, upgrade_train_config
+from .validation import require_int
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
@@ -160,8 +161,11 @@ def train_recipe(
         if out.suffix == ".json":
             raise ValueError(f"the checkpoint {out} cannot end in .json: its model card goes beside it as .json")
         check_output_path(out.with_suffix(".json"))
-    if train_subset is not None and train_subset < 2:
-        raise ValueError(f"train_subset must be at least 2 (a training and a validation image), got {train_subset}")
+    if train_subset is not None:
+        require_int("train_subset", train_subset, 2)  # a training and a validation image
+    require_int("val_size", val_size, 1)
+    require_int("iwae_samples", iwae_samples, 0)
+    require_int("iwae_images", iwae_images, 1)
     device = resolve_device(device)
     data = load_fashion_mnist("train", root=data_root)
     if train_subset is not None:
