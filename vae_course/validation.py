@@ -14,7 +14,7 @@ MAX_WIDTH = 10_000  # units in one layer or latent dimensions: more is a typo, n
 def require_int(name: str, value: object, low: int = 1, high: int | None = None) -> None:
     """Raise ``ValueError`` unless ``value`` is an int (not a bool) in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise ValueError(f"{name} must be an integer, got {value!r}")  # noqa: TRY004 (one error type for bad configs)
     if value < low or (high is not None and value > high):
         bounds = f"at least {low}" if high is None else f"between {low} and {high}"
         raise ValueError(f"{name} must be {bounds}, got {value}")
