@@ -119,7 +119,7 @@ def train_steps(model, batches, eps, config: TrainConfig, device: torch.device) 
     losses, first_grads = [], None
     with tf32_mode(config.tf32, device):
         for x, noise in zip(batches, eps):
-            loss, _ = step_fn(model, x.to(device), config.reconstruction, config.beta, noise.to(device))
+            loss, _ = step_fn(model, x.to(device), config.kind, config.beta, noise.to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if first_grads is None:

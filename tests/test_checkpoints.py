@@ -1,3 +1,6 @@
+import errno
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -51,3 +54,28 @@ def test_weights_that_do_not_fit_are_a_clear_error(tmp_path):
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match="do not fit"):
         load_checkpoint(path)
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"seed": 1})
+    before = path.read_bytes()
+
+    def disk_full(payload, file):
+        Path(file).write_bytes(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, build_model("mlp_vae", latent_dim=3))
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+
+
+def test_a_folder_is_not_overwritten(tmp_path):
+    with pytest.raises(ValueError, match="it is a folder"):
+        save_checkpoint(tmp_path, build_model("mlp_vae", latent_dim=2))
+
+
+def test_train_config_saved_under_an_old_field_name_loads_with_the_new_one(tmp_path):
+    path = save_checkpoint(tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"train_config": {"reconstruction": "bce"}})
+    _, metadata = load_checkpoint(path)
+    assert metadata["train_config"] == {"kind": "bce"}

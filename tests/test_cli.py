@@ -1,9 +1,11 @@
 """The CLI end to end on a tiny synthetic dataset, in subprocesses as a user would run it."""
 
+import errno
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -91,3 +93,162 @@ def test_missing_data_is_a_message(tmp_path, trained, monkeypatch, capsys):
         cli.main(["evaluate", str(trained[1]), "--data-root", str(tmp_path / "empty")])
     assert info.value.code == 2
     assert "apt-get install dataset-fashion-mnist" in capsys.readouterr().err
+
+
+# Bad input, command by command: each must print one line "error: ...", exit with status 2, and
+# write nothing. In-process through main(argv), so that the table stays fast.
+
+TRAIN = ["train", "--model", "mlp_vae", "--epochs", "1", "--batch-size", "16", "--iwae-samples", "0", "--quiet"]
+BAD_TRAIN = {
+    "negative epochs": ["--epochs", "-1"],
+    "zero epochs": ["--epochs", "0"],
+    "absurd epochs": ["--epochs", "1000000000"],
+    "epochs not a number": ["--epochs", "ten"],
+    "zero batch size": ["--batch-size", "0"],
+    "zero learning rate": ["--lr", "0"],
+    "negative learning rate": ["--lr", "-1e-3"],
+    "NaN learning rate": ["--lr", "nan"],
+    "diverging learning rate": ["--lr", "1e9"],
+    "negative beta": ["--beta", "-1"],
+    "zero latent size": ["--latent-dim", "0"],
+    "absurd hidden size": ["--hidden-dim", "100000000"],
+    "zero patience": ["--patience", "0"],
+    "negative seed": ["--seed", "-1"],
+    "zero validation size": ["--val-size", "0"],
+    "zero training subset": ["--train-subset", "0"],
+    "negative IWAE samples": ["--iwae-samples", "-1"],
+    "zero IWAE images": ["--iwae-samples", "5", "--iwae-images", "0"],
+    "unknown model": ["--model", "transformer"],
+    "unknown recipe": ["--recipe", "mlp_vae_3d"],
+    "both a recipe and a model": ["--recipe", "mlp_vae_20d"],
+    "unknown device": ["--device", "floppy"],
+    "unknown flag": ["--epoks", "3"],
+    "corrupt data": ["--data-root", "{corrupt}"],
+    "a folder as --out": ["--out", "{out}"],
+    "a device as --out": ["--out", "/dev/full"],
+    "a card path as --out": ["--out", "{out}/vae.json"],
+    "a file as the --out folder": ["--out", "{file}/vae.pt"],
+}
+BAD_EVALUATE = {
+    "missing checkpoint": ["{out}/missing.pt"],
+    "a folder as checkpoint": ["{out}"],
+    "junk bytes": ["{file}"],
+    "a foreign torch file": ["{foreign}"],
+    "negative IWAE samples": ["{checkpoint}", "--iwae-samples", "-5"],
+    "absurd IWAE samples": ["{checkpoint}", "--iwae-samples", "1000000000"],
+    "zero IWAE images": ["{checkpoint}", "--iwae-images", "0"],
+    "zero test subset": ["{checkpoint}", "--test-subset", "0"],
+    "negative seed": ["{checkpoint}", "--seed", "-3"],
+    "unknown device": ["{checkpoint}", "--device", "gpu7"],
+    "corrupt data": ["{checkpoint}", "--data-root", "{corrupt}"],
+}
+BAD_SAMPLE = {
+    "missing checkpoint": ["{out}/missing.pt"],
+    "junk bytes": ["{file}"],
+    "zero samples": ["{checkpoint}", "--num-samples", "0"],
+    "absurd samples": ["{checkpoint}", "--num-samples", "1000000000"],
+    "a folder as --out": ["{checkpoint}", "--out", "{out}"],
+    "a device as --out": ["{checkpoint}", "--out", "/dev/full"],
+    "unknown device": ["{checkpoint}", "--device", "cuda:99"],
+}
+CASES = (
+    [("train", name, args) for name, args in BAD_TRAIN.items()]
+    + [("evaluate", name, args) for name, args in BAD_EVALUATE.items()]
+    + [("sample", name, args) for name, args in BAD_SAMPLE.items()]
+)
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory, trained):
+    """Paths the table's placeholders stand for, around a data root with a tiny fake dataset."""
+    folder = tmp_path_factory.mktemp("bad")
+    make_fake_fashion_mnist(folder / "corrupt" / "FashionMNIST" / "raw", n_train=8, n_test=4)
+    for raw in (folder / "corrupt" / "FashionMNIST" / "raw").iterdir():
+        raw.write_bytes(b"not an IDX file")
+    (folder / "junk.pt").write_bytes(b"junk")
+    torch.save({"weights": torch.zeros(3)}, folder / "foreign.pt")
+    return {
+        "root": trained[0], "checkpoint": str(trained[1]), "corrupt": str(folder / "corrupt"),
+        "file": str(folder / "junk.pt"), "foreign": str(folder / "foreign.pt"),
+    }
+
+
+def run_in_process(argv, root, capsys, monkeypatch) -> tuple[int, str]:
+    from vae_course import cli
+
+    monkeypatch.setenv("VAE_COURSE_DATA", str(root))
+    with pytest.raises(SystemExit) as info:
+        cli.main([str(a) for a in argv])
+    return info.value.code, capsys.readouterr().err
+
+
+def assert_one_error_line(code, err):
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("command", "name", "args"), CASES, ids=[f"{c}: {n}" for c, n, _ in CASES])
+def test_bad_input_is_one_error_line_and_writes_nothing(command, name, args, bad_inputs, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    places = {**bad_inputs, "out": str(out)}
+    args = [a.format(**places) for a in args]
+    if command == "train":
+        argv = TRAIN + ([] if "--out" in args else ["--out", out / "vae.pt"]) + args
+        if name == "unknown recipe":
+            argv.remove("--model"), argv.remove("mlp_vae")
+    elif command == "sample":
+        argv = ["sample", *args] + ([] if "--out" in args else ["--out", out / "grid.png"])
+    else:
+        argv = [command, *args]
+    code, err = run_in_process(argv, bad_inputs["root"], capsys, monkeypatch)
+    assert_one_error_line(code, err)
+    assert list(out.iterdir()) == []  # nothing written, not even a temporary file
+    assert Path("/dev/full").is_char_device()
+
+
+def test_diverging_run_names_epoch_and_step(bad_inputs, tmp_path, capsys, monkeypatch):
+    argv = TRAIN + ["--lr", "1e9", "--out", tmp_path / "vae.pt"]
+    code, err = run_in_process(argv, bad_inputs["root"], capsys, monkeypatch)
+    assert_one_error_line(code, err)
+    assert "NaN or infinite at epoch 1, step" in err and "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_full_disk_leaves_nothing_partial(bad_inputs, tmp_path, capsys, monkeypatch):
+    """A full disk while the card is written: the checkpoint, already written, is removed too."""
+    monkeypatch.setattr(Path, "write_text", _disk_full)
+    code, err = run_in_process(TRAIN + ["--out", tmp_path / "vae.pt"], bad_inputs["root"], capsys, monkeypatch)
+    assert_one_error_line(code, err)
+    assert "No space left on device" in err and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(torch, "save", _disk_full)
+    code, err = run_in_process(TRAIN + ["--out", tmp_path / "vae.pt"], bad_inputs["root"], capsys, monkeypatch)
+    assert_one_error_line(code, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_full_disk_while_sampling_leaves_nothing_and_keeps_old_files(bad_inputs, tmp_path, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    (tmp_path / "grid.png").write_bytes(b"the old grid")
+    monkeypatch.setattr(Figure, "savefig", _disk_full)
+    argv = ["sample", bad_inputs["checkpoint"], "--out", tmp_path / "grid.png"]
+    code, err = run_in_process(argv, bad_inputs["root"], capsys, monkeypatch)
+    assert_one_error_line(code, err)
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"] and (tmp_path / "grid.png").read_bytes() == b"the old grid"
+
+
+def test_in_process_runs_record_their_own_command(bad_inputs, tmp_path, capsys, monkeypatch):
+    from vae_course import cli
+
+    monkeypatch.setenv("VAE_COURSE_DATA", str(bad_inputs["root"]))
+    cli.main([*TRAIN, "--out", str(tmp_path / "vae.pt")])
+    card = json.loads((tmp_path / "vae.json").read_text())
+    assert card["command"] == "python -m vae_course " + " ".join(TRAIN) + f" --out {tmp_path / 'vae.pt'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vae.json", "vae.pt"]

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from vae_course.models import MODELS, ConvVAE, MLPVAE, MLPVAEConfig, build_model, is_vae, model_name
+from vae_course.models import MODELS, MLPVAE, ConvVAE, MLPVAEConfig, build_model, decode, is_vae, model_name
 
 CASES = [
     ("mlp_autoencoder", {}),
@@ -58,3 +58,34 @@ def test_registry_round_trip_and_errors():
         build_model("transformer")
     with pytest.raises(ValueError, match="no option"):
         build_model("mlp_vae", latent=3)
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "match"),
+    [
+        ("mlp_autoencoder", {"latent_dim": 0}, "latent_dim must be between 1"),
+        ("mlp_autoencoder", {"hidden_dim": -5}, "hidden_dim must be between 1"),
+        ("mlp_vae", {"latent_dim": 2.5}, "latent_dim must be an integer"),
+        ("mlp_vae", {"hidden_dim": 10**8}, "hidden_dim must be between 1 and 10000"),
+        ("mlp_vae", {"input_dim": True}, "input_dim must be an integer"),
+        ("conv_vae", {"channels": (32,)}, "channels must be a tuple of two"),
+        ("conv_vae", {"channels": (32, 0)}, "channels must be between 1"),
+        ("conv_vae", {"hidden_dim": 0}, "hidden_dim must be between 1"),
+        ("conv_vae", {"depth": 3}, "has no option"),
+    ],
+)
+def test_configs_refuse_bad_values(name, config, match):
+    with pytest.raises(ValueError, match=match):
+        build_model(name, **config)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("training", [True, False])
+def test_decode_leaves_the_model_as_it_was(name, training):
+    model = build_model(name, latent_dim=3).train(training)
+    z = torch.randn(5, 3, generator=torch.Generator().manual_seed(0))
+    images = decode(model, z)
+    assert model.training is training  # no switch to eval behind the caller's back
+    assert images.shape == (5, 1, 28, 28) and images.device.type == "cpu" and not images.requires_grad
+    with torch.no_grad():
+        torch.testing.assert_close(images, model.decode(z), rtol=0, atol=0)

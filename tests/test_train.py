@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from vae_course.models import build_model
-from vae_course.train import History, NonFiniteLossError, TrainConfig, fit
+from vae_course.train import History, NonFiniteLossError, TrainConfig, fit, upgrade_train_config
 
 
 def _tiny_images(n=32, seed=0):
@@ -109,3 +109,30 @@ def test_fit_trains_any_module_with_the_course_interface():
 
     history = fit(StudentAutoencoder(), _tiny_images(16), None, TrainConfig(epochs=2, batch_size=8), device="cpu", progress=False)
     assert history.epochs[-1].train_kl == 0.0
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        ({"epochs": -1}, "epochs must be between 1"),
+        ({"epochs": 0}, "epochs must be between 1"),
+        ({"batch_size": 0}, "batch_size must be between 1"),
+        ({"lr": 0.0}, "lr must be greater than 0"),
+        ({"lr": float("inf")}, "lr must be a finite number"),
+        ({"beta": -0.5}, "beta must be at least 0"),
+        ({"kind": "l1"}, "kind must be one of"),
+        ({"seed": -1}, "seed must be between 0"),
+        ({"patience": 0}, "patience must be at least 1"),
+        ({"check_every": 0}, "check_every must be at least 1"),
+        ({"compile": "fastest"}, "compile must be"),
+        ({"tf32": "yes"}, "tf32 must be"),
+    ],
+)
+def test_train_config_refuses_bad_values(fields, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**fields)
+
+
+def test_old_field_names_are_upgraded():
+    stored = {"epochs": 10, "reconstruction": "mse", "seed": 0}  # a card written before the rename
+    assert TrainConfig(**upgrade_train_config(stored)).kind == "mse"

@@ -31,13 +31,14 @@ from .latent import (
 )
 from .losses import negative_elbo, reconstruction_loss
 from .models import (
-    AutoencoderConfig,
+    MLPVAE,
     ConvVAE,
     ConvVAEConfig,
     MLPAutoencoder,
-    MLPVAE,
+    MLPAutoencoderConfig,
     MLPVAEConfig,
     build_model,
+    decode,
 )
 from .train import History, NonFiniteLossError, TrainConfig, fit
 from .zoo import RECIPES, load_or_train, model_card
@@ -49,7 +50,6 @@ __all__ = [
     "IMAGE_SHAPE",
     "IMAGE_SIZE",
     "RECIPES",
-    "AutoencoderConfig",
     "Batches",
     "CheckpointError",
     "ConvVAE",
@@ -59,11 +59,13 @@ __all__ = [
     "History",
     "ImageSet",
     "MLPAutoencoder",
+    "MLPAutoencoderConfig",
     "MLPVAE",
     "MLPVAEConfig",
     "NonFiniteLossError",
     "TrainConfig",
     "build_model",
+    "decode",
     "encode_means",
     "evaluate_negative_elbo",
     "fit",

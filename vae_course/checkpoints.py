@@ -14,7 +14,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .files import atomic_paths
 from .models import MODELS, build_model, model_name
+from .train import upgrade_train_config
 
 FORMAT = "vae-course-checkpoint"
 FORMAT_VERSION = 1
@@ -32,9 +34,10 @@ def environment_metadata() -> dict[str, str]:
 
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, metadata: dict | None = None) -> Path:
-    """Save ``model`` with its registry name, config and ``metadata`` (command, seed, metrics...)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Save ``model`` with its registry name, config and ``metadata`` (command, seed, metrics...).
+
+    The file is written atomically: on any error (a full disk included) ``path`` is left as it was.
+    """
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -43,8 +46,9 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, metadata: dict | 
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "metadata": {**environment_metadata(), **(metadata or {})},
     }
-    torch.save(payload, path)
-    return path
+    with atomic_paths(path) as (temporary,):
+        torch.save(payload, temporary)
+    return Path(path)
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:
@@ -59,6 +63,9 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"{path} is not a vae-course checkpoint")
     if payload.get("model") not in MODELS:
         raise CheckpointError(f"{path} holds an unknown model {payload.get('model')!r}")
+    metadata = payload.get("metadata", {})
+    if isinstance(metadata.get("train_config"), dict):  # checkpoints written before a field was renamed
+        metadata["train_config"] = upgrade_train_config(metadata["train_config"])
     return payload
 
 

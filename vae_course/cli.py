@@ -1,4 +1,9 @@
-"""``python -m vae_course train|evaluate|sample``: the one place where arguments are parsed."""
+"""``python -m vae_course train|evaluate|sample``: the one place where arguments are parsed.
+
+Bad input never ends in a traceback: a bad flag, a bad value (the configs' ``ValueError``), an
+unreadable or foreign file, a full disk or a diverging run print one line ``error: ...`` and exit
+with status 2, and every output is written atomically, so nothing partial is left behind.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,36 @@ import torch
 
 from .models import MODELS
 
+MAX_IMAGES = 10_000  # the size of the test set: a cap for --num-samples and the IWAE's images
+MAX_IWAE_SAMPLES = 100_000  # importance samples per image; 5000 is the default of evaluate
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, except that a usage error is one line ``error: ...`` (status 2), as every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _int_type(low: int, high: int | None = None):
+    """An argparse ``type`` for integers in ``[low, high]``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+POSITIVE = _int_type(1)
+SEED = _int_type(0, 2**63 - 1)
+
 
 def _add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", help="folder holding FashionMNIST/raw/ (default: $VAE_COURSE_DATA or ~/.cache/vae-course)")
@@ -20,12 +55,13 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vae_course", description="Train, evaluate and sample the course's VAEs on Fashion-MNIST.")
+    parser = ArgumentParser(prog="python -m vae_course", description="Train, evaluate and sample the course's VAEs on Fashion-MNIST.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model; writes OUT (.pt checkpoint) and a model card next to it (.json)")
-    train.add_argument("--recipe", help="a named recipe from vae_course.zoo.RECIPES (sets model and hyperparameters)")
-    train.add_argument("--model", choices=sorted(MODELS), help="model to train, if no --recipe")
+    what = train.add_mutually_exclusive_group()
+    what.add_argument("--recipe", help="a named recipe from vae_course.zoo.RECIPES (sets model and hyperparameters)")
+    what.add_argument("--model", choices=sorted(MODELS), help="model to train, if no --recipe")
     train.add_argument("--latent-dim", type=int, help="size of z")
     train.add_argument("--hidden-dim", type=int, help="width of the hidden layer(s)")
     train.add_argument("--epochs", type=int, help="maximum number of epochs")
@@ -33,122 +69,102 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="Adam learning rate")
     train.add_argument("--beta", type=float, help="weight of the KL term")
     train.add_argument("--patience", type=int, help="early stopping: epochs without a better validation loss")
-    train.add_argument("--seed", type=int, help="random seed")
+    train.add_argument("--seed", type=SEED, help="random seed")
     train.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step (pays off on a GPU)")
-    train.add_argument("--val-size", type=int, default=5000, help="validation images split off the training set")
-    train.add_argument("--train-subset", type=int, help="train on only the first N training images (smoke tests)")
-    train.add_argument("--iwae-samples", type=int, default=1000, help="k for the IWAE estimate in the model card (0 to skip)")
-    train.add_argument("--iwae-images", type=int, default=1000, help="test images for the IWAE estimate")
+    train.add_argument("--val-size", type=POSITIVE, default=5000, help="validation images split off the training set")
+    train.add_argument("--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)")
+    train.add_argument("--iwae-samples", type=_int_type(0, MAX_IWAE_SAMPLES), default=1000, help="k for the IWAE estimate in the model card (0 to skip)")
+    train.add_argument("--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate")
     train.add_argument("--out", required=True, type=Path, help="checkpoint path, e.g. runs/mlp_vae.pt")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_data_args(train)
 
     evaluate = commands.add_parser("evaluate", help="print test -ELBO and the IWAE estimate of -log p(x)")
     evaluate.add_argument("checkpoint", type=Path)
-    evaluate.add_argument("--iwae-samples", type=int, default=5000, help="k, importance samples per image")
-    evaluate.add_argument("--iwae-images", type=int, default=1000, help="test images for the IWAE estimate (10000 for all)")
-    evaluate.add_argument("--test-subset", type=int, help="evaluate -ELBO on only the first N test images")
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--iwae-samples", type=_int_type(0, MAX_IWAE_SAMPLES), default=5000, help="k, importance samples per image")
+    evaluate.add_argument("--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate (10000 for all)")
+    evaluate.add_argument("--test-subset", type=POSITIVE, help="evaluate -ELBO on only the first N test images")
+    evaluate.add_argument("--seed", type=SEED, default=0)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _add_data_args(evaluate)
 
     sample = commands.add_parser("sample", help="write PNG grids: samples from the prior, and for 2-D models the manifold")
     sample.add_argument("checkpoint", type=Path)
-    sample.add_argument("--num-samples", type=int, default=64)
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--num-samples", type=_int_type(1, MAX_IMAGES), default=64)
+    sample.add_argument("--seed", type=SEED, default=0)
     sample.add_argument("--out", type=Path, default=Path("samples.png"), help="PNG path for the sample grid")
     sample.add_argument("--device", help="cpu, cuda, mps")
     return parser
 
 
-def _train_setup(args: argparse.Namespace):
+def _recipe(args: argparse.Namespace):
+    """The :class:`~vae_course.zoo.Recipe` the flags ask for: ``--recipe`` or ``--model``, then overrides."""
     from .train import TrainConfig
-    from .zoo import RECIPES
+    from .zoo import RECIPES, Recipe
 
     if args.recipe:
         if args.recipe not in RECIPES:
-            raise SystemExit(f"unknown recipe {args.recipe!r}; choose one of {sorted(RECIPES)}")
+            raise ValueError(f"unknown recipe {args.recipe!r}; choose one of {sorted(RECIPES)}")
         recipe = RECIPES[args.recipe]
-        model_name, model_config, train_config = recipe.model, dict(recipe.model_config), recipe.train
     elif args.model:
-        model_name, model_config, train_config = args.model, {}, TrainConfig()
+        recipe = Recipe(args.model, {}, TrainConfig())
     else:
-        raise SystemExit("train needs --recipe or --model")
+        raise ValueError("train needs --recipe or --model")
+    model_config = dict(recipe.model_config)
     for flag in ("latent_dim", "hidden_dim"):
         if getattr(args, flag) is not None:
             model_config[flag] = getattr(args, flag)
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name, None) is not None}
-    return model_name, model_config, dataclasses.replace(train_config, **overrides)
+    return dataclasses.replace(recipe, model_config=model_config, train=dataclasses.replace(recipe.train, **overrides))
 
 
-def _test_metrics(model, test_images, iwae_samples: int, iwae_images: int, device, seed: int = 0) -> dict:
-    from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
-    from .models import is_vae
-    from .train import average_loss_terms
+def _device(name: str | None) -> torch.device:
+    """The ``--device``, checked: a ``ValueError`` for a name PyTorch does not know or a device not present."""
+    from .device import resolve_device
 
-    if not is_vae(model):
-        reconstruction, _ = average_loss_terms(model.to(device), test_images.to(device))
-        return {"test_reconstruction_bce": reconstruction, "test_images": len(test_images)}
-    metrics = {f"test_{k}": v for k, v in evaluate_negative_elbo(model, test_images, device=device, seed=seed).items()}
-    metrics["test_images"] = len(test_images)
-    if iwae_samples > 0:
-        subset = test_images[:iwae_images]
-        metrics["test_iwae_nll"] = iwae_negative_log_likelihood(model, subset, iwae_samples, device=device, seed=seed)
-        metrics.update(iwae_samples=iwae_samples, iwae_images=len(subset))
-    metrics["eval_seed"] = seed
-    return metrics
+    try:
+        device = resolve_device(name)
+    except RuntimeError as err:
+        raise ValueError(f"unknown device {name!r}: {err}".splitlines()[0]) from None
+    available = {"cuda": torch.cuda.is_available, "mps": lambda: torch.backends.mps.is_available()}
+    if device.type in available and not available[device.type]():
+        raise ValueError(f"device {name!r} is not available on this machine")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} is not available: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return device
 
 
 def train_command(args: argparse.Namespace) -> None:
-    from .checkpoints import save_checkpoint
-    from .data import load_fashion_mnist, train_val_split
-    from .device import resolve_device
-    from .models import build_model
-    from .train import fit
+    from .zoo import train_recipe
 
-    model_name, model_config, config = _train_setup(args)
-    device = resolve_device(args.device)
-    data = load_fashion_mnist("train", root=args.data_root)
-    if args.train_subset:
-        data = data.subset(args.train_subset)
-    train, val = train_val_split(data, val_size=min(args.val_size, len(data) // 5), seed=config.seed)
-    torch.manual_seed(config.seed)
-    model = build_model(model_name, **model_config)
-    history = fit(model, train, val, config, device=device, progress=not args.quiet)
-    test = load_fashion_mnist("test", root=args.data_root)
-    metrics = _test_metrics(model, test.images, args.iwae_samples, args.iwae_images, device)
-    metadata = {
-        "command": "python -m vae_course " + shlex.join(sys.argv[1:]),
-        "recipe": args.recipe,
-        "seed": config.seed,
-        "epochs_run": len(history.epochs),
-        "best_epoch": history.best_epoch,
-        "train_config": dataclasses.asdict(config),
-        "train_images": len(train),
-        "val_images": len(val),
-        "device": str(device),
-        "metrics": metrics,
-    }
-    path = save_checkpoint(args.out, model, metadata)
-    card = {**metadata, "model": model_name, "model_config": dataclasses.asdict(model.config), "history": history.to_dict()}
-    from .checkpoints import environment_metadata
-
-    card.update(environment_metadata())
-    path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
-    print(f"wrote {path} and {path.with_suffix('.json')}")
-    print(json.dumps(metrics, indent=2))
+    recipe = _recipe(args)
+    _, card = train_recipe(
+        recipe,
+        args.out,
+        name=args.recipe,
+        data_root=args.data_root,
+        device=_device(args.device),
+        train_subset=args.train_subset,
+        val_size=args.val_size,
+        iwae_samples=args.iwae_samples,
+        iwae_images=args.iwae_images,
+        progress=not args.quiet,
+        command="python -m vae_course " + shlex.join(args.argv),
+    )
+    print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
+    print(json.dumps(card["metrics"], indent=2))
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
     from .checkpoints import load_checkpoint
     from .data import load_fashion_mnist
-    from .device import resolve_device
+    from .zoo import evaluate_on_test_set
 
-    device = resolve_device(args.device)
+    device = _device(args.device)
     model, _ = load_checkpoint(args.checkpoint, device=device)
     test = load_fashion_mnist("test", root=args.data_root)
     images = test.images[: args.test_subset] if args.test_subset else test.images
-    metrics = _test_metrics(model, images, args.iwae_samples, args.iwae_images, device, seed=args.seed)
+    metrics = evaluate_on_test_set(model, images, args.iwae_samples, args.iwae_images, device, seed=args.seed)
     if args.json:
         print(json.dumps(metrics, indent=2))
         return
@@ -158,28 +174,36 @@ def evaluate_command(args: argparse.Namespace) -> None:
 
 def sample_command(args: argparse.Namespace) -> None:
     from .checkpoints import load_checkpoint
-    from .device import resolve_device
+    from .files import atomic_paths, check_output_path
     from .latent import manifold_grid, sample_images
-    from .plotting import image_grid, save_figure
+    from .plotting import image_grid
 
-    device = resolve_device(args.device)
+    device = _device(args.device)
+    outputs = [check_output_path(args.out)]
     model, _ = load_checkpoint(args.checkpoint, device=device)
     generator = torch.Generator(device=device).manual_seed(args.seed)
-    images = sample_images(model, args.num_samples, generator=generator, device=device)
-    written = [save_figure(image_grid(images), args.out)]
-    if model.latent_dim == 2:
-        written.append(save_figure(image_grid(manifold_grid(model, 20, device=device), nrow=20), args.out.with_name(args.out.stem + "_manifold.png")))
-    print("wrote " + ", ".join(str(p) for p in written))
+    figures = [image_grid(sample_images(model, args.num_samples, generator=generator, device=device))]
+    if model.latent_dim == 2:  # a 2-D model also gets its manifold
+        outputs.append(args.out.with_name(args.out.stem + "_manifold" + args.out.suffix))
+        figures.append(image_grid(manifold_grid(model, 20, device=device), nrow=20))
+    with atomic_paths(*outputs) as temporaries:  # both PNGs, or neither
+        for figure, temporary in zip(figures, temporaries):
+            figure.savefig(temporary, dpi=120, bbox_inches="tight")
+    print("wrote " + ", ".join(str(p) for p in outputs))
 
 
 def main(argv: list[str] | None = None) -> None:
-    from .checkpoints import CheckpointError
-    from .data import DataCorruptError, DataNotFoundError
+    """Run one command; on bad input print one line ``error: ...`` and exit with status 2."""
+    from .train import NonFiniteLossError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in the model card
     command = {"train": train_command, "evaluate": evaluate_command, "sample": sample_command}[args.command]
     try:
         command(args)
-    except (DataNotFoundError, DataCorruptError, CheckpointError, FileNotFoundError) as err:
-        parser.exit(2, f"error: {err}\n")  # the documented errors: a message, not a traceback
+    except NonFiniteLossError as err:
+        parser.exit(2, f"error: {err}; nothing was written\n")
+    except (ValueError, OSError, MemoryError, torch.OutOfMemoryError) as err:  # configs, files, a full disk
+        message = " ".join(str(err).split()) or type(err).__name__  # one line, however the error reads
+        parser.exit(2, f"error: {message}\n")

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .data import CLASS_NAMES
+from .files import atomic_paths
 
 
 def _figure(**kwargs):
@@ -178,8 +179,7 @@ def traversal_grid(
 
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` (PNG by suffix), creating folders."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    return path
+    """Write ``fig`` to ``path`` (PNG by suffix), creating folders; atomically, as :func:`~vae_course.files.atomic_paths`."""
+    with atomic_paths(path) as (temporary,):
+        fig.savefig(temporary, dpi=dpi, bbox_inches="tight")
+    return Path(path)

@@ -29,7 +29,12 @@ from tqdm.auto import tqdm
 from .data import Batches, ImageSet
 from .device import resolve_device, tf32_mode
 from .gaussian import kl_divergence
-from .losses import reconstruction_loss
+from .losses import RECONSTRUCTION_KINDS, reconstruction_loss
+from .validation import require_int, require_number
+
+MAX_EPOCHS = 100_000  # passes over the data; more is a typo
+MAX_BATCH_SIZE = 60_000  # the whole training set in one step
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")  # torch.compile's
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class TrainConfig:
     batch_size: int = 128  # images per optimizer step
     lr: float = 1e-3  # Adam learning rate
     beta: float = 1.0  # weight of the KL term; 1 is the plain ELBO
-    reconstruction: str = "bce"  # "bce" (Bernoulli decoder) or "mse"
+    kind: str = "bce"  # reconstruction loss, as in negative_elbo: "bce" (Bernoulli decoder) or "mse"
     seed: int = 0  # seeds the weights' noise, the shuffling and the reparameterization noise
     patience: int | None = None  # stop after this many epochs without a better validation loss
     check_every: int = 50  # steps between checks for a non-finite loss (each costs one sync)
@@ -49,6 +54,30 @@ class TrainConfig:
     fused_adam: bool = True  # CUDA only: Adam's update as one fused kernel (same math, ~1e-7 rounding)
     tf32: bool | None = None  # CUDA only: True allows TF32 tensor cores in float32 matmuls and convs
     # (~1e-3 relative error per product), False forbids them, None keeps PyTorch's settings (TF32 convs)
+
+    def __post_init__(self):
+        require_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        require_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        require_number("lr", self.lr, 0.0, low_open=True)  # a huge lr is allowed: fit reports the divergence
+        require_number("beta", self.beta, 0.0)
+        if self.kind not in RECONSTRUCTION_KINDS:
+            raise ValueError(f"kind must be one of {RECONSTRUCTION_KINDS}, got {self.kind!r}")
+        require_int("seed", self.seed, 0, 2**63 - 1)
+        if self.patience is not None:
+            require_int("patience", self.patience, 1)
+        require_int("check_every", self.check_every, 1)
+        if not isinstance(self.compile, bool) and self.compile not in COMPILE_MODES:
+            raise ValueError(f"compile must be True, False or a torch.compile mode, got {self.compile!r}")
+        if self.tf32 is not None and not isinstance(self.tf32, bool):
+            raise ValueError(f"tf32 must be True, False or None, got {self.tf32!r}")
+
+
+RENAMED_FIELDS = {"reconstruction": "kind"}  # old TrainConfig field -> new, for cards and checkpoints
+
+
+def upgrade_train_config(fields: dict) -> dict:
+    """A stored ``TrainConfig`` dict (model card, checkpoint) with old field names renamed to today's."""
+    return {RENAMED_FIELDS.get(name, name): value for name, value in fields.items()}
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -119,7 +148,7 @@ def step_losses(
 
     Args:
         x: a batch of images (B, 1, 28, 28) on the model's device.
-        kind, beta: reconstruction loss and KL weight, as in :class:`TrainConfig`.
+        kind, beta: reconstruction loss and KL weight, as in :class:`TrainConfig` and :func:`~vae_course.negative_elbo`.
         eps: optional pinned reparameterization noise (B, D).
 
     Returns:
@@ -190,7 +219,7 @@ def _train_epoch(
     bad_step = torch.tensor(-1, device=device)  # first step with a non-finite loss, or -1
     bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=False)
     for step, x in enumerate(bar, start=1):
-        loss, sums = step_fn(model, x, config.reconstruction, config.beta)  # (), (2,)
+        loss, sums = step_fn(model, x, config.kind, config.beta)  # (), (2,)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -248,7 +277,7 @@ def fit(
             )
             val_reconstruction = val_kl = None
             if val_images is not None:
-                val_reconstruction, val_kl = average_loss_terms(model, val_images, config.reconstruction)
+                val_reconstruction, val_kl = average_loss_terms(model, val_images, config.kind)
             seconds = time.perf_counter() - start
             record = EpochRecord(epoch, train_reconstruction, train_kl, val_reconstruction, val_kl, seconds)
             history.epochs.append(record)

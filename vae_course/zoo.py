@@ -1,22 +1,27 @@
 """The models the book shows: their training recipes, and the small checkpoints shipped with the package.
 
-Each recipe is trained by the CLI (``python -m vae_course train --recipe NAME``), which writes
-``NAME.pt`` and a model card ``NAME.json`` (the command, seed, epochs and test metrics). The book
-calls :func:`load_or_train`: load the shipped checkpoint when present, else train with the recipe.
+:func:`train_recipe` is the one place that trains a recipe, measures it on the test set and
+writes its checkpoint ``NAME.pt`` with a model card ``NAME.json`` (the command, seed, epochs and
+test metrics). The CLI (``python -m vae_course train --recipe NAME``) calls it, and so does
+:func:`load_or_train`, which the book calls: load the shipped checkpoint when present, else train.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .checkpoints import load_checkpoint
-from .models import build_model
-from .train import TrainConfig
+from .checkpoints import environment_metadata, load_checkpoint, save_checkpoint
+from .files import atomic_paths, check_output_path
+from .models import build_config, build_model, is_vae
+from .train import TrainConfig, average_loss_terms, fit, upgrade_train_config
+from .validation import require_int
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
@@ -27,6 +32,9 @@ class Recipe:
     model_config: dict = field(default_factory=dict)  # keyword arguments of the model's config
     train: TrainConfig = TrainConfig()
     description: str = ""
+
+    def __post_init__(self):
+        build_config(self.model, **self.model_config)  # a ValueError names a bad model or option
 
 
 RECIPES: dict[str, Recipe] = {
@@ -65,38 +73,139 @@ RECIPES: dict[str, Recipe] = {
 
 def pretrained_path(name: str) -> Path:
     """Where the shipped checkpoint of recipe ``name`` lives (it may not exist)."""
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; choose one of {sorted(RECIPES)}")
-    return PRETRAINED_DIR / f"{name}.pt"
+    return PRETRAINED_DIR / f"{_recipe(name)[0]}.pt"
 
 
 def model_card(name: str) -> dict:
     """The model card written next to a shipped checkpoint (command, seed, epochs, test metrics)."""
-    return json.loads(pretrained_path(name).with_suffix(".json").read_text())
+    card = json.loads(pretrained_path(name).with_suffix(".json").read_text())
+    card["train_config"] = upgrade_train_config(card["train_config"])  # cards written before a rename
+    return card
 
 
-def build_recipe_model(name: str) -> nn.Module:
-    recipe = RECIPES[name]
-    torch.manual_seed(recipe.train.seed)  # the same initial weights as the CLI
-    return build_model(recipe.model, **recipe.model_config)
+def _recipe(recipe: str | Recipe) -> tuple[str | None, Recipe]:
+    """``(name, recipe)`` for a recipe name or a :class:`Recipe` (whose name is None)."""
+    if isinstance(recipe, Recipe):
+        return None, recipe
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+    return recipe, RECIPES[recipe]
+
+
+def evaluate_on_test_set(
+    model: nn.Module, images: torch.Tensor, iwae_samples: int, iwae_images: int, device, seed: int = 0
+) -> dict:
+    """What a model card records about the test set: -ELBO and its terms, and the IWAE estimate.
+
+    A plain autoencoder gets its mean reconstruction BCE only. ``iwae_samples=0`` skips the IWAE.
+    """
+    from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+
+    if not is_vae(model):
+        reconstruction, _ = average_loss_terms(model.to(device), images.to(device))
+        return {"test_reconstruction_bce": reconstruction, "test_images": len(images)}
+    metrics = {f"test_{k}": v for k, v in evaluate_negative_elbo(model, images, device=device, seed=seed).items()}
+    metrics["test_images"] = len(images)
+    if iwae_samples > 0:
+        subset = images[:iwae_images]
+        metrics["test_iwae_nll"] = iwae_negative_log_likelihood(model, subset, iwae_samples, device=device, seed=seed)
+        metrics.update(iwae_samples=iwae_samples, iwae_images=len(subset))
+    metrics["eval_seed"] = seed
+    return metrics
+
+
+def train_recipe(
+    recipe: str | Recipe,
+    out: str | os.PathLike | None = None,
+    *,
+    name: str | None = None,
+    data_root: str | os.PathLike | None = None,
+    device: str | torch.device | None = None,
+    train_subset: int | None = None,
+    val_size: int = 5000,
+    iwae_samples: int = 1000,
+    iwae_images: int = 1000,
+    progress: bool = False,
+    command: str | None = None,
+) -> tuple[nn.Module, dict]:
+    """Train a recipe, measure it on the test set, and with ``out`` write its checkpoint and model card.
+
+    Args:
+        recipe: a name in :data:`RECIPES`, or a :class:`Recipe` (the CLI's ``--model`` and flags).
+        out: checkpoint path (``.pt``); the model card goes beside it (``.json``). Both are written
+            atomically, after training: on any error neither is left behind, half written or not.
+        name: the recipe's name recorded in the card, for a :class:`Recipe` changed from one in
+            :data:`RECIPES` (the CLI's ``--recipe NAME --epochs 1``); a name given as ``recipe`` is used as is.
+        data_root: folder holding ``FashionMNIST/raw/``; see :func:`~vae_course.load_fashion_mnist`.
+        device: where to train; default :func:`~vae_course.resolve_device`.
+        train_subset: train on the first N training images only (smoke tests).
+        val_size: validation images split off the training set (at most a fifth of it).
+        iwae_samples, iwae_images: the IWAE estimate in the card; ``iwae_samples=0`` skips it.
+        progress: progress bars while training.
+        command: how the run was started, recorded in the card (the CLI passes its command line).
+
+    Returns:
+        ``(model, card)``: the trained model in eval mode, and its model card.
+
+    Raises:
+        ValueError: an unknown recipe, a bad size, or ``out`` is a folder or the card's own path.
+        NonFiniteLossError: training diverged; nothing is written.
+    """
+    from .data import load_fashion_mnist, train_val_split
+    from .device import resolve_device
+
+    recipe_name, recipe = _recipe(recipe)
+    name = recipe_name or name
+    if out is not None:
+        out = check_output_path(out)
+        if out.suffix == ".json":
+            raise ValueError(f"the checkpoint {out} cannot end in .json: its model card goes beside it as .json")
+        check_output_path(out.with_suffix(".json"))
+    if train_subset is not None:
+        require_int("train_subset", train_subset, 2)  # a training and a validation image
+    require_int("val_size", val_size, 1)
+    require_int("iwae_samples", iwae_samples, 0)
+    require_int("iwae_images", iwae_images, 1)
+    device = resolve_device(device)
+    data = load_fashion_mnist("train", root=data_root)
+    if train_subset is not None:
+        data = data.subset(train_subset)
+    train, val = train_val_split(data, val_size=max(1, min(val_size, len(data) // 5)), seed=recipe.train.seed)
+    torch.manual_seed(recipe.train.seed)  # the initial weights
+    model = build_model(recipe.model, **recipe.model_config)
+    history = fit(model, train, val, recipe.train, device=device, progress=progress)
+    test = load_fashion_mnist("test", root=data_root)
+    metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, device)
+    metadata = {
+        "command": command,
+        "recipe": name,
+        "seed": recipe.train.seed,
+        "epochs_run": len(history.epochs),
+        "best_epoch": history.best_epoch,
+        "train_config": dataclasses.asdict(recipe.train),
+        "train_images": len(train),
+        "val_images": len(val),
+        "device": str(device),
+        "metrics": metrics,
+    }
+    card = {**metadata, "model": recipe.model, "model_config": dataclasses.asdict(model.config)}
+    card.update(history=history.to_dict(), **environment_metadata())
+    if out is not None:
+        with atomic_paths(out, out.with_suffix(".json")) as (checkpoint_path, card_path):
+            save_checkpoint(checkpoint_path, model, metadata)
+            card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return model, card
 
 
 def load_or_train(name: str, device: str | torch.device | None = None, progress: bool = False):
     """The model of recipe ``name``: the shipped checkpoint if present, else trained now.
 
     Returns:
-        ``(model, card)``: the model in eval mode, and its model card (for a model trained now,
-        the history and the recipe, without test metrics).
+        ``(model, card)``: the model in eval mode, and its model card; a model trained now gets the
+        card :func:`train_recipe` writes (nothing is written to disk).
     """
     path = pretrained_path(name)
     if path.exists():
         model, _ = load_checkpoint(path, expected_model=RECIPES[name].model, device=device or "cpu")
         return model, model_card(name)
-    from .data import load_fashion_mnist, train_val_split
-    from .train import fit
-
-    recipe = RECIPES[name]
-    train, val = train_val_split(load_fashion_mnist("train"), seed=recipe.train.seed)
-    model = build_recipe_model(name)
-    history = fit(model, train, val, recipe.train, device=device, progress=progress)
-    return model, {"recipe": name, "history": history.to_dict(), "trained_now": True}
+    return train_recipe(name, device=device, progress=progress, command=f"vae_course.load_or_train({name!r})")

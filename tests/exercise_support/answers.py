@@ -40,7 +40,7 @@ def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
 ''',
         "MLPAutoencoder": '''
 class MLPAutoencoder(nn.Module):
-    def __init__(self, config=AutoencoderConfig()):
+    def __init__(self, config=MLPAutoencoderConfig()):
         super().__init__()
         self.config = config
         self.latent_dim = config.latent_dim

@@ -197,7 +197,7 @@ def check_encode_means(encode_means: Callable, part: str | None = None) -> None:
 
     def cases():
         torch.manual_seed(3)
-        autoencoder = models.MLPAutoencoder(models.AutoencoderConfig(hidden_dim=16, latent_dim=2))
+        autoencoder = models.MLPAutoencoder(models.MLPAutoencoderConfig(hidden_dim=16, latent_dim=2))
         images = torch.rand(50, 1, 28, 28, generator=generator(4))
         for label, model in (("a VAE", small_vae(latent_dim=3, seed=2)), ("an autoencoder", autoencoder)):
             for batch_size in (16, 1000):

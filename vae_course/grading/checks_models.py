@@ -34,9 +34,9 @@ BATCHES = (1, 6)  # batch sizes of the hidden images
 REFERENCES = {"MLPAutoencoder": models.MLPAutoencoder, "MLPVAE": models.MLPVAE, "ConvVAE": models.ConvVAE}
 CONFIGS = {  # the default first: a model that fails only on the others has its sizes hard-coded
     "MLPAutoencoder": (
-        models.AutoencoderConfig(),
-        models.AutoencoderConfig(hidden_dim=64, latent_dim=2),
-        models.AutoencoderConfig(hidden_dim=32, latent_dim=5),
+        models.MLPAutoencoderConfig(),
+        models.MLPAutoencoderConfig(hidden_dim=64, latent_dim=2),
+        models.MLPAutoencoderConfig(hidden_dim=32, latent_dim=5),
     ),
     "MLPVAE": (
         models.MLPVAEConfig(),

@@ -8,13 +8,18 @@ import torch
 from torch import nn
 
 from ..data import IMAGE_SHAPE, IMAGE_SIZE
+from ..validation import MAX_WIDTH, require_int
 
 
 @dataclass(frozen=True)
-class AutoencoderConfig:
+class MLPAutoencoderConfig:
     input_dim: int = IMAGE_SIZE  # pixels per image, 28 * 28
     hidden_dim: int = 200  # width of the one hidden layer on each side
     latent_dim: int = 20  # bottleneck width; 2 gives a latent space you can plot
+
+    def __post_init__(self):
+        for name in ("input_dim", "hidden_dim", "latent_dim"):
+            require_int(name, getattr(self, name), 1, MAX_WIDTH)
 
 
 class MLPAutoencoder(nn.Module):
@@ -23,7 +28,7 @@ class MLPAutoencoder(nn.Module):
     ``forward`` returns ``x_hat`` only; use :meth:`encode` for the codes.
     """
 
-    def __init__(self, config: AutoencoderConfig = AutoencoderConfig()):
+    def __init__(self, config: MLPAutoencoderConfig = MLPAutoencoderConfig()):
         super().__init__()
         self.config = config
         self.latent_dim = config.latent_dim

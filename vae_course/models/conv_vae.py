@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..gaussian import reparameterize
+from ..validation import MAX_WIDTH, require_int
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,14 @@ class ConvVAEConfig:
     latent_dim: int = 12  # the book uses 2 (a plottable map) and 12
     channels: tuple[int, int] = (32, 64)  # feature maps after the 1st and 2nd conv: 14x14, then 7x7
     hidden_dim: int = 128  # fully connected layer between the feature maps and (mu, logvar)
+
+    def __post_init__(self):
+        for name in ("latent_dim", "hidden_dim"):
+            require_int(name, getattr(self, name), 1, MAX_WIDTH)
+        if not isinstance(self.channels, tuple) or len(self.channels) != 2:
+            raise ValueError(f"channels must be a tuple of two feature-map counts, got {self.channels!r}")
+        for channels in self.channels:
+            require_int("channels", channels, 1, MAX_WIDTH)
 
 
 class ConvVAE(nn.Module):

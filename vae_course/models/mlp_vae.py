@@ -9,6 +9,7 @@ from torch import nn
 
 from ..data import IMAGE_SHAPE, IMAGE_SIZE
 from ..gaussian import reparameterize
+from ..validation import MAX_WIDTH, require_int
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,10 @@ class MLPVAEConfig:
     input_dim: int = IMAGE_SIZE  # pixels per image, 28 * 28
     hidden_dim: int = 200  # one hidden ReLU layer in the encoder and in the decoder
     latent_dim: int = 20  # dimensions of z
+
+    def __post_init__(self):
+        for name in ("input_dim", "hidden_dim", "latent_dim"):
+            require_int(name, getattr(self, name), 1, MAX_WIDTH)
 
 
 class MLPVAE(nn.Module):

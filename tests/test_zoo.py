@@ -1,0 +1,34 @@
+"""Recipes: one function trains them and writes their cards, for the CLI and the book alike."""
+
+import pytest
+
+from vae_course import zoo
+from vae_course.train import TrainConfig
+
+
+def test_load_or_train_without_a_checkpoint_gives_the_card_the_cli_writes(fake_root, tmp_path, monkeypatch):
+    shipped = zoo.model_card("autoencoder_2d")
+    monkeypatch.setattr(zoo, "PRETRAINED_DIR", tmp_path / "none")
+    monkeypatch.setenv("VAE_COURSE_DATA", str(fake_root))
+    model, card = zoo.load_or_train("autoencoder_2d", device="cpu")
+    assert set(card) == set(shipped)
+    assert {k: card["train_config"][k] for k in shipped["train_config"]} == shipped["train_config"]  # shipped before the speed switches
+    assert card["recipe"] == "autoencoder_2d" and card["model_config"] == shipped["model_config"]
+    assert card["metrics"]["test_images"] == 32 and not model.training
+    assert not (tmp_path / "none").exists()  # the book's fallback writes nothing
+
+
+def test_train_recipe_writes_checkpoint_and_card_with_the_recipes_name(fake_root, tmp_path):
+    recipe = zoo.Recipe("mlp_vae", {"hidden_dim": 16, "latent_dim": 2}, TrainConfig(epochs=1, batch_size=16))
+    _, card = zoo.train_recipe(recipe, tmp_path / "runs" / "vae.pt", name="mlp_vae_20d", data_root=fake_root, device="cpu", iwae_samples=0)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["vae.json", "vae.pt"]
+    assert card["recipe"] == "mlp_vae_20d" and card["epochs_run"] == 1 and "test_iwae_nll" not in card["metrics"]
+
+
+def test_recipes_refuse_unknown_models_and_options():
+    with pytest.raises(ValueError, match="unknown model"):
+        zoo.Recipe("transformer")
+    with pytest.raises(ValueError, match="has no option"):
+        zoo.Recipe("mlp_vae", {"depth": 3})
+    with pytest.raises(ValueError, match="unknown recipe"):
+        zoo.train_recipe("mlp_vae_3d")
