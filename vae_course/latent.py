@@ -10,6 +10,7 @@ from torch import nn
 
 from .data import Batches
 from .device import model_device
+from .models import decode
 
 
 @torch.no_grad()
@@ -115,13 +116,6 @@ def sample_prior(
     """Codes z ~ N(0, I), shape (num_samples, latent_dim)."""
     device = torch.device(device) if device is not None else (generator.device if generator is not None else torch.device("cpu"))
     return torch.randn(num_samples, latent_dim, generator=generator, device=device)
-
-
-@torch.no_grad()
-def decode(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    """Decode codes (N, D) to images (N, 1, 28, 28) on the CPU, in eval mode."""
-    model.eval()
-    return model.decode(z.to(model_device(model))).cpu()
 
 
 def sample_images(
