@@ -36,12 +36,12 @@ def _label_tiles(ax, row_labels=None, col_labels=None, size: int = 28, padding: 
     step = size + padding
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.tick_params(length=0)
+    ax.tick_params(length=0, labelsize=12)
     ax.set_yticks([step * i + size / 2 for i in range(len(row_labels or []))], list(row_labels or []))
     ax.set_xticks([step * i + size / 2 for i in range(len(col_labels or []))], list(col_labels or []))
     longest = max((len(label) for label in col_labels or []), default=0)
     if longest > 5:  # long names (class names, say) would run into each other
-        ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+        ax.tick_params(axis="x", labelrotation=30, labelsize=11)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
 
@@ -79,9 +79,9 @@ def image_grid(
     if labelled:
         _label_tiles(ax, row_labels, col_labels)
         if xlabel:
-            ax.set_xlabel(xlabel)
+            ax.set_xlabel(xlabel, fontsize=13)
         if ylabel:
-            ax.set_ylabel(ylabel)
+            ax.set_ylabel(ylabel, fontsize=13)
     else:
         ax.set_axis_off()
     if title:
@@ -122,7 +122,7 @@ def loss_curves(history, title: str | None = None):
     if has_kl:
         panels = [("total", "total", "negative ELBO")] + panels + [("train_kl", "val_kl", "KL")]
     # Sized to be read at the width of a book page (about 7 inches): the 3 panels share one y label.
-    fig = _figure(figsize=(max(5.0, 3.3 * len(panels)), 3.3 + (0.3 if title else 0)))
+    fig = _figure(figsize=(max(5.0, 2.6 * len(panels)), 3.2 + (0.3 if title else 0)))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (train_key, val_key, label) in zip(axes, panels):
         for split, key in (("train", train_key), ("validation", val_key)):
@@ -233,7 +233,7 @@ def _value_grid(ax, values: torch.Tensor, vmax: float, title: str, fontsize: flo
     ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="0.75", linewidth=0.5)
     ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
 
 
 def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
@@ -249,18 +249,19 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     (stride, _), (padding, _) = layer.stride, layer.padding
     full = stamps.sum(dim=(0, 1))  # (H_full, W_full)
     vmax = full.max().item()
-    fig = _figure(figsize=(10, 3.8), layout="constrained")
-    left, middle, right = fig.subfigures(1, 3, width_ratios=[1, 2.2, 1.8])
-    _value_grid(left.add_subplot(), x, vmax, f"input, {height} × {width}", fontsize=10)
-    left.suptitle("1. input cells", fontsize=10)
+    fig = _figure(figsize=(7, 6.4), layout="constrained")  # readable at the width of a book page
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1])
+    left, middle = top.subfigures(1, 2, width_ratios=[1, 2])
+    _value_grid(left.add_subplot(), x, vmax, f"{height} × {width}", fontsize=11)
+    left.suptitle("1. the input", fontsize=11)
     for (i, j), ax in zip(np.ndindex(height, width), middle.subplots(height, width).flat):
-        _value_grid(ax, stamps[i, j], vmax, f"cell ({i}, {j}): {x[i, j].item():g} × kernel", fontsize=7)
-    middle.suptitle(f"2. each cell stamps the kernel, shifted by stride {stride}", fontsize=10)
-    ax = right.add_subplot()
-    _value_grid(ax, full, vmax, f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]}")
+        _value_grid(ax, stamps[i, j], vmax, f"cell ({i}, {j}): {x[i, j].item():g} × kernel", fontsize=8)
+    middle.suptitle(f"2. each cell stamps the kernel, shifted by stride {stride}", fontsize=11)
+    ax = bottom.add_subplot()
+    _value_grid(ax, full, vmax, f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)", fontsize=11)
     ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), output.shape[1], output.shape[0],
                            fill=False, linestyle="--", linewidth=2, color="tab:red"))  # fmt: skip
-    right.suptitle(f"3. overlaps add; padding {padding} cuts the edge", fontsize=10)
+    bottom.suptitle(f"3. overlaps add; padding {padding} cuts a ring off every side", fontsize=11)
     return fig
 
 
