@@ -31,7 +31,9 @@ def test_autoencoder_history_has_one_panel():
 
 def test_image_grid_names_its_rows_and_columns():
     images = torch.rand(6, 1, 28, 28)
-    fig = plotting.image_grid(images, nrow=3, row_labels=["original", "MLP VAE"], col_labels=["a", "b", "c"], xlabel="$z_1$")
+    fig = plotting.image_grid(
+        images, nrow=3, row_labels=["original", "MLP VAE"], col_labels=["a", "b", "c"], xlabel="$z_1$"
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["original", "MLP VAE"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
@@ -45,7 +47,7 @@ def test_image_grid_names_its_rows_and_columns():
 def test_reconstruction_grid_and_loss_curves_name_what_they_show():
     images = torch.rand(4, 1, 28, 28)
     fig = plotting.reconstruction_grid(images, images, title="MLP VAE, 20-D")
-    assert fig._suptitle.get_text() == "MLP VAE, 20-D"
+    assert fig.get_suptitle() == "MLP VAE, 20-D"
     assert [ax.get_ylabel() for ax in fig.axes] == ["original", "reconstruction"]
     history = History([EpochRecord(1, 300.0, 10.0, 290.0, 11.0, 1.0)])
     titles = [ax.get_title() for ax in plotting.loss_curves(history).axes]

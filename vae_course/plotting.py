@@ -1,5 +1,6 @@
-"""Figures for the book and the CLI. Each function returns a matplotlib ``Figure``; nothing is shown
-or saved unless asked (:func:`save_figure`)."""
+"""Figures for the book and the CLI. Each figure function returns a matplotlib ``Figure``; nothing is
+shown or saved unless asked (:func:`save_figure`). :func:`upsampling_stamps` is the computation behind
+:func:`upsampling_figure`, kept apart so that it can be tested against PyTorch."""
 
 from __future__ import annotations
 
@@ -254,11 +255,12 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     left, middle = top.subfigures(1, 2, width_ratios=[1, 2])
     _value_grid(left.add_subplot(), x, vmax, f"{height} × {width}", fontsize=11)
     left.suptitle("1. the input", fontsize=11)
-    for (i, j), ax in zip(np.ndindex(height, width), middle.subplots(height, width).flat):
+    for (i, j), ax in zip(np.ndindex(height, width), middle.subplots(height, width, squeeze=False).flat):
         _value_grid(ax, stamps[i, j], vmax, f"cell ({i}, {j}): {x[i, j].item():g} × kernel", fontsize=8)
     middle.suptitle(f"2. each cell stamps the kernel, shifted by stride {stride}", fontsize=11)
     ax = bottom.add_subplot()
-    _value_grid(ax, full, vmax, f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)", fontsize=11)
+    sizes = f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)"
+    _value_grid(ax, full, vmax, sizes, fontsize=11)
     ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), output.shape[1], output.shape[0],
                            fill=False, linestyle="--", linewidth=2, color="tab:red"))  # fmt: skip
     bottom.suptitle(f"3. overlaps add; padding {padding} cuts a ring off every side", fontsize=11)
