@@ -108,10 +108,20 @@ def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Complet
                           check=check, env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
 
 
+# Like the course's: nbgrader finds this environment's alembic without PATH, and classgrade flags
+# answers that import vae_course's reference implementations.
+COURSE_CONFIG = """from classgrade.environment import put_scripts_on_path
+put_scripts_on_path()
+c = get_config()
+c.CourseDirectory.course_id = 'test'
+c.ClassGrade.reference_package = 'vae_course'
+"""
+
+
 def make_course(course: Path, assignment: str = ASSIGNMENT, source: nbformat.NotebookNode | None = None) -> Path:
     """A course folder with ``assignment`` generated (gradebook and release) from ``source``."""
     (course / "source" / assignment).mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'test'\n")
+    (course / "nbgrader_config.py").write_text(COURSE_CONFIG)
     nbformat.write(source or source_notebook(), course / "source" / assignment / f"{NOTEBOOK}.ipynb")
     nbgrader(course, "generate_assignment", assignment)
     return course
@@ -182,7 +192,8 @@ SUBMISSIONS = {
     "slow": _answer(CORRECT, *["import time\ntime.sleep(1.8)"] * 5),
     "os_exit": _answer("import os\nos._exit(1)"),
     "segfault": _answer("import ctypes\nctypes.string_at(0)"),
-    "memory_hog": _answer("blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]\n" + CORRECT),
+    # One allocation far beyond any --memory-mb: RLIMIT_AS refuses it at once (MemoryError), whatever the load.
+    "memory_hog": _answer("block = bytearray(1024 ** 4)\n" + CORRECT),
     "output_flood": _answer(CORRECT, "while True:\n    print('x' * 1000)"),
     "deleted_test": _delete("test_kl_values", CORRECT),
     "duplicated_cells": _duplicate,

@@ -28,7 +28,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
-from . import probe, status
+from .. import status
+from . import probe
 from .kernel import AdoptedProvisioner, ForkedProcess, SandboxPaths, start_kernel
 
 _KEEP_STDERR = 2000  # characters of stderr kept when the output budget is spent
@@ -189,9 +190,9 @@ def _death_reason(keeper: ForkedProcess | None) -> str:
     return f"exit status {code}"
 
 
-def _probe_expression() -> str:
+def _probe_expression(extra_modules: list[str]) -> str:
     source = Path(probe.__file__).read_text()
-    return f"(lambda g: (exec({source!r}, g), g['collect']())[1])({{}})"
+    return f"(lambda g: (exec({source!r}, g), g['collect']({tuple(extra_modules)!r}))[1])({{}})"
 
 
 def run(task: dict) -> dict:
@@ -231,7 +232,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
         executor.keeper = keeper
         executor.preprocess(nb, {"metadata": {"path": str(paths.work)}}, km=km)
         if executor.stopped is None and keeper.poll() is None:
-            report = executor.evaluate_silently(_probe_expression())
+            report = executor.evaluate_silently(_probe_expression(task.get("watched_modules", [])))
             result["probe"] = json.loads(report) if report else None
     except Exception as error:  # the kernel never answered, or the client failed: the rest did not run
         started = executor.current_index is not None

@@ -1,6 +1,6 @@
 """Start an IPython kernel for a student's notebook, with an audit hook that records tampering.
 
-This file must not import ``vae_course``: in ``spawn`` mode it runs as a fresh interpreter's
+This file must not import the course's package (nor classgrade): in ``spawn`` mode it runs as a fresh interpreter's
 ``-c`` script, exactly where ``python -m ipykernel_launcher`` would run. In ``fork`` mode the
 grader calls ``main`` in a child forked from a process that has already imported the kernel and
 the preloaded libraries.

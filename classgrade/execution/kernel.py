@@ -22,7 +22,9 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from . import kernel_boot, linux, sandbox
+from .. import sandbox
+from ..sandbox import linux
+from . import kernel_boot
 
 _BOOTSTRAP = "import sys; exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'))"
 
@@ -122,7 +124,7 @@ def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) ->
         "connection_file": str(paths.connection_file),
         "audit_fd": audit_fd,
         "sandbox_dir": str(paths.sandbox),
-        "read_roots": sandbox.python_read_paths() + list(config.read_paths),
+        "read_roots": sandbox.python_read_paths() + list(config.read_paths) + list(config.exception_paths),
         "threads": task.get("threads"),
         "extra_arguments": task.get("extra_arguments", []),
         "preload": task.get("preload", []),
