@@ -127,6 +127,14 @@ def make_course(course: Path, assignment: str = ASSIGNMENT, source: nbformat.Not
     return course
 
 
+def make_course_with_config(course: Path, config: Path) -> Path:
+    """Like ``make_course``, with another ``nbgrader_config.py`` (the course's: sources in solutions/)."""
+    (course / "solutions" / ASSIGNMENT).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(config.read_text())
+    nbformat.write(source_notebook(), course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    return course
+
+
 def released(course: Path, assignment: str = ASSIGNMENT) -> nbformat.NotebookNode:
     return nbformat.read(course / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
 
@@ -205,6 +213,8 @@ SUBMISSIONS = {
     "grading_hook": _answer(WRONG, "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
     "reads_outside": _answer(CORRECT, "try:\n    secret = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    secret = None"),
     "suppresses": _answer(CORRECT, "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass"),
+    # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
+    "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
 }
 BROKEN_FILES = {
     "invalid_json": lambda folder: (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json'),
@@ -235,6 +245,7 @@ EXPECTED = {
     "grading_hook": (2, ["ok"], ["grading-hook"]),
     "reads_outside": (5, ["ok"], ["outside-file"]),
     "suppresses": (5, ["ok"], ["suppression"]),
+    "starts_process": (5, ["ok"], ["subprocess"]),
     "invalid_json": (0, ["invalid-notebook"], []),
     "missing_notebook": (0, ["missing-notebook"], []),
     "renamed_notebook": (0, ["missing-notebook", "renamed-notebook"], []),

@@ -8,7 +8,6 @@ environment was never activated (``.venv/bin/python -m ...``).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -40,10 +39,7 @@ def _run(course: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_nbgrader_and_classgrade_work_without_the_environment_on_path(tmp_path):
     """The course's own nbgrader_config.py, a tiny assignment, and PATH without the environment."""
-    course = tmp_path / "course"
-    (course / "solutions" / support.ASSIGNMENT).mkdir(parents=True)
-    shutil.copy(REPOSITORY / "nbgrader_config.py", course)
-    nbformat.write(support.source_notebook(), course / "solutions" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb")
+    course = support.make_course_with_config(tmp_path / "course", REPOSITORY / "nbgrader_config.py")
     _run(course, "nbgrader", "generate_assignment", support.ASSIGNMENT)  # creates the gradebook: alembic
     release = nbformat.read(course / "exercises" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
     folder = course / "submitted" / "correct" / support.ASSIGNMENT
