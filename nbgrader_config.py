@@ -4,7 +4,8 @@ Instructor sources (with solutions and hidden tests) live in ``solutions/``; the
 generated with ``nbgrader generate_assignment <assignment>``, in ``exercises/``. Submissions,
 autograded notebooks, feedback and ``gradebook.db`` are created next to them and are git-ignored.
 No exchange is needed: see docs/instructor-guide.md for collecting submissions by hand or with
-``zip_collect``.
+``zip_collect``. The ``ClassGrade`` section configures the class autograder, ``python -m classgrade``
+(docs/autograding.md), for this course.
 """
 
 import os
@@ -13,9 +14,15 @@ from pathlib import Path
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from vae_course.grading.checks_feedback import HideHiddenTests
+from classgrade.environment import put_scripts_on_path
+from classgrade.nbgrader.feedback import HideHiddenTests
+from vae_course.data import DATA_ENV_VAR, data_root
 
 c = get_config()  # noqa: F821 (defined by traitlets when it runs this file)
+
+# nbgrader runs the program ``alembic`` from PATH when it opens the gradebook: find this
+# environment's own, even when the environment is not activated (``.venv/bin/python -m nbgrader``).
+put_scripts_on_path()
 
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.course_id = "vae-course"
@@ -39,3 +46,10 @@ c.Execute.timeout = 30
 # graded at once: one thread per kernel (kernels inherit this process's environment).
 for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
+
+# The class autograder (python -m classgrade autograde ASSIGNMENT): what it must know of this course.
+c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
+c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
+c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
+c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root())}
+c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot"]  # imported once per worker, for every kernel

@@ -6,8 +6,8 @@ three ways, wrong, untouched), then grades the whole class three times, one afte
 as the command an instructor would type:
 
 1. ``nbgrader autograde reparam`` (serial; a new kernel per notebook, which imports PyTorch);
-2. ``python -m vae_course.grading autograde reparam --jobs 1``;
-3. ``python -m vae_course.grading autograde reparam --jobs 2``.
+2. ``python -m classgrade autograde reparam --jobs 1``;
+3. ``python -m classgrade autograde reparam --jobs 2``.
 
 Printed: the wall time of each, seconds per student, the ratios to nbgrader, and whether the three
 gradebooks hold the same grades. The bar (issue 5) on 2 CPU cores: ``--jobs 2`` at least 1.7x
@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = support.grades_table(course, support.TORCH_ASSIGNMENT)
         same = {}
         for jobs in args.jobs:
-            label = f"vae_course.grading --jobs {jobs}"
-            rows.append((label, timed([sys.executable, "-m", "vae_course.grading", "autograde", support.TORCH_ASSIGNMENT,
+            label = f"classgrade --jobs {jobs}"
+            rows.append((label, timed([sys.executable, "-m", "classgrade", "autograde", support.TORCH_ASSIGNMENT,
                                        "--jobs", str(jobs), "--quiet"], course)))
             same[label] = support.grades_table(course, support.TORCH_ASSIGNMENT) == reference
             print(f"  {label}: {rows[-1][1]:.1f} s", flush=True)

@@ -246,7 +246,7 @@ class Mistake:
     cell: str  # the solution cell (and the function or class) the answer replaces
     source: str
     failing: frozenset[str]  # grade cells that score zero; the others keep full marks
-    check: str  # the check that recognises it, in vae_course.grading.checks
+    check: str  # the check that recognises it, in vae_course.checks
     parts: tuple[str, ...] = field(default=())  # parts of the check that fail with this hint
 
     @property

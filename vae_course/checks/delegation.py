@@ -34,7 +34,7 @@ def _reference_called(name: str) -> ReferenceCalled:
 def _tripwire(*args, **kwargs):
     # Its code replaces a reference function's code while a guard is in force, so it runs with the
     # reference module's globals: reach this module through the import system, not a global name.
-    module = __import__("vae_course.grading.checks_delegation", fromlist=["_"])
+    module = __import__("vae_course.checks.delegation", fromlist=["_"])
     raise module._reference_called(__import__("sys")._getframe().f_code.co_name)
 
 

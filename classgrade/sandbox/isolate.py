@@ -56,7 +56,7 @@ class SandboxConfig:
     landlock: bool = True  # file-system, TCP and signal restrictions
     read_paths: tuple[str, ...] = ()  # more paths the kernel may read, e.g. the data set
     protected_paths: tuple[str, ...] = ()  # never readable (the course folder), except...
-    exception_paths: tuple[str, ...] = ()  # ...these paths inside them (an editable vae_course)
+    exception_paths: tuple[str, ...] = ()  # ...these paths inside them (the course's package, if editable)
 
 
 @dataclass
@@ -74,7 +74,6 @@ def python_read_paths() -> list[str]:
     """The Python installation: prefixes, the interpreter's folder, every import root."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     paths.update(p for p in sys.path if p and os.path.isdir(p))
-    paths.update(package_dirs("vae_course"))
     return sorted(paths)
 
 

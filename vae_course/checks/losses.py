@@ -7,19 +7,18 @@ from typing import Callable, Iterator
 import torch
 
 from .. import gaussian, losses
-from .checks_core import (
+from .core import (
     CheckFailure,
     Student,
     StudentError,
     describe,
-    devices,
+    device_dtypes,
     expect_close,
     expect_shape,
     generator,
     gradients,
     run_parts,
 )
-from .checks_gaussian import DTYPES
 
 IMAGE_SHAPES = ((1, 1, 28, 28), (4, 784), (9, 1, 28, 28))  # reconstruction_loss takes (B, ...)
 
@@ -39,17 +38,14 @@ def image_pair(shape: tuple, seed: int, logits: bool) -> tuple[torch.Tensor, tor
 
 def reconstruction_inputs(seed: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor, str, bool, str]]:
     """Hidden (x_hat, x, kind, from_logits, description) for every case."""
-    for device in devices():
-        for dtype in DTYPES:
-            for k, shape in enumerate(IMAGE_SHAPES):
-                for kind in ("bce", "mse"):
-                    for from_logits in (False, True):
-                        x_hat, x = image_pair(shape, seed + k, from_logits)
-                        x_hat, x = x_hat.to(device, dtype), x.to(device, dtype)
-                        case = describe(dtype, device, x_hat=shape) + f", kind={kind!r}, from_logits={from_logits}"
-                        yield x_hat, x, kind, from_logits, case
-            if device.type != "cpu":
-                break
+    for device, dtype in device_dtypes():
+        for k, shape in enumerate(IMAGE_SHAPES):
+            for kind in ("bce", "mse"):
+                for from_logits in (False, True):
+                    x_hat, x = image_pair(shape, seed + k, from_logits)
+                    x_hat, x = x_hat.to(device, dtype), x.to(device, dtype)
+                    case = describe(dtype, device, x_hat=shape) + f", kind={kind!r}, from_logits={from_logits}"
+                    yield x_hat, x, kind, from_logits, case
 
 
 def _per_example_hint(shape: tuple) -> str | None:
@@ -127,19 +123,16 @@ ELBO_CASES = (  # (batch, latent dims, beta, kind): the first uses the defaults 
 
 def elbo_inputs(seed: int = 20) -> Iterator[tuple[dict, str]]:
     """Hidden keyword arguments of ``negative_elbo`` and their description."""
-    for device in devices():
-        for dtype in DTYPES:
-            for k, (batch, dims, beta, kind) in enumerate(ELBO_CASES):
-                x_hat, x = image_pair((batch, 1, 28, 28), seed + k, logits=False)
-                g = generator(seed + 100 + k)
-                mu = torch.randn(batch, dims, generator=g, dtype=torch.float64)
-                logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(-2.0, 1.0, generator=g)
-                tensors = {"x_hat": x_hat, "x": x, "mu": mu, "logvar": logvar}
-                tensors = {name: t.to(device, dtype) for name, t in tensors.items()}
-                case = describe(dtype, device, x_hat=x_hat.shape, mu=mu.shape) + f", beta={beta}, kind={kind!r}"
-                yield {**tensors, "beta": beta, "kind": kind}, case
-            if device.type != "cpu":
-                break
+    for device, dtype in device_dtypes():
+        for k, (batch, dims, beta, kind) in enumerate(ELBO_CASES):
+            x_hat, x = image_pair((batch, 1, 28, 28), seed + k, logits=False)
+            g = generator(seed + 100 + k)
+            mu = torch.randn(batch, dims, generator=g, dtype=torch.float64)
+            logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(-2.0, 1.0, generator=g)
+            tensors = {"x_hat": x_hat, "x": x, "mu": mu, "logvar": logvar}
+            tensors = {name: t.to(device, dtype) for name, t in tensors.items()}
+            case = describe(dtype, device, x_hat=x_hat.shape, mu=mu.shape) + f", beta={beta}, kind={kind!r}"
+            yield {**tensors, "beta": beta, "kind": kind}, case
 
 
 def _scalar_hint(shape: tuple) -> str | None:

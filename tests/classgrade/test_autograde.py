@@ -1,4 +1,4 @@
-"""The class autograder (``python -m vae_course.grading autograde``), on a tiny generated course.
+"""The class autograder (``python -m classgrade autograde``), on a tiny generated course.
 
 A class of generated submissions (right, wrong, empty, broken in every way the issue lists, and
 tampering in every way it lists) is graded once with ``--jobs 2``; each submission's score, status
@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from autograde_support import course as support
-from vae_course.grading import integrity, sandbox
+from classgrade import sandbox
 
 pytestmark = [
     # nbgrader's Gradebook (read here to compare gradings) triggers SQLAlchemy's autoflush warning.
@@ -38,7 +38,7 @@ NBGRADER_COMPATIBLE = ["correct", "wrong", "empty", "written", "edited_test", "e
 
 def grade(course: Path, *args: str) -> dict:
     """Run the command line in ``course``; return the report it wrote."""
-    command = [sys.executable, "-m", "vae_course.grading", "autograde", support.ASSIGNMENT, *FAST, *args]
+    command = [sys.executable, "-m", "classgrade", "autograde", support.ASSIGNMENT, *FAST, *args]
     result = subprocess.run(command, cwd=course, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "student" in result.stdout and "score" in result.stdout  # the final table
@@ -180,66 +180,9 @@ def test_kernels_cannot_reach_the_course_the_network_or_the_grader(tmp_path):
     assert "outside-file" in {flag["code"] for flag in report["hostile"]["flags"]}
 
 
-# --- static integrity analysis, without kernels ---------------------------------------------------
-
-REFERENCE = integrity.Reference(
-    stubs={"kl_answer": "def kl_divergence(mu, logvar):\n    # YOUR CODE HERE\n    raise NotImplementedError()"},
-    locked=["import math", support.TEST_ZERO, support.TEST_VALUES.replace("### ", "# ")],
-    helpers=frozenset({"check_close"}))
-
-
-def _flags(*answers: str) -> set[str]:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(a, metadata={"nbgrader": {"solution": True, "grade_id": f"a{i}"}})
-                for i, a in enumerate(answers)]
-    return {flag.code for flag in integrity.analyse(nb, "kl", REFERENCE)}
-
-
-@pytest.mark.parametrize("answer, code", [
-    ("from vae_course import kl_divergence", "reference-import"),
-    ("import vae_course.gaussian as g\ndef kl_divergence(mu, logvar):\n    return g.kl_divergence(mu, logvar)", "reference-import"),
-    ("from vae_course.gaussian import *", "reference-import"),
-    ("def check_close(a, b):\n    return True", "helper-redefinition"),
-    ("abs = lambda x: 0", "helper-redefinition"),
-    ("import numpy as math", "helper-redefinition"),
-    ("import torch\ntorch.allclose = lambda *a, **k: True", "monkeypatch"),
-    ("import torch.nn.functional as F\nsetattr(F, 'mse_loss', None)", "monkeypatch"),
-    ("import sys\nsys.modules['vae_course.grading.checks'] = None", "monkeypatch"),
-    ("get_ipython().set_custom_exc((Exception,), lambda *a: None)", "grading-hook"),
-    ("ip = get_ipython()\nip.events.register('pre_run_cell', print)", "grading-hook"),
-    ("import sys\nsys.excepthook = print", "grading-hook"),
-    ("open('/etc/passwd').read()", "outside-file"),
-    ("from pathlib import Path\nPath('../../solutions/kl.ipynb').read_text()", "outside-file"),
-    ("try:\n    x = 1 / 0\nexcept:\n    pass", "suppression"),
-    ("import sys, io\nsys.stderr = io.StringIO()", "suppression"),
-    ("import warnings\nwarnings.filterwarnings('ignore')", "suppression"),
-    ("import contextlib, io\nwith contextlib.redirect_stderr(io.StringIO()):\n    pass", "suppression"),
-    ("%%capture\nprint(1)", "suppression"),
-])
-def test_static_analysis_flags_tampering(answer, code):
-    assert code in _flags(answer)
-
-
-def test_static_analysis_leaves_ordinary_answers_alone():
-    ordinary = '''%matplotlib inline
-import math
-import torch
-from vae_course import reparameterize  # a different function from the one asked for
-def kl_divergence(mu, logvar):
-    sum = 0.0  # a local variable may shadow a builtin the tests use
-    for m, lv in zip(mu, logvar):
-        try:
-            sum += 0.5 * (m * m + math.exp(lv) - 1.0 - lv)
-        except OverflowError:
-            return float("inf")
-    return sum
-data = open("data.csv").read() if False else None'''
-    assert _flags(ordinary) == set()
-
-
 # --- a real assignment of the course --------------------------------------------------------------
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("0*") if p.is_dir())
 
 
@@ -266,7 +209,7 @@ def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, 
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         write(folder)
-    command = [sys.executable, "-m", "vae_course.grading", "autograde", assignment, "--jobs", "2", "--quiet"]
+    command = [sys.executable, "-m", "classgrade", "autograde", assignment, "--jobs", "2", "--quiet"]
     result = subprocess.run(command, cwd=course, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     report = by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))

@@ -9,33 +9,29 @@ import numpy as np
 import torch
 
 from .. import latent, models
-from .checks_core import (
+from .core import (
     CheckFailure,
     Student,
     close,
     describe,
-    devices,
+    device_dtypes,
     expect_close,
     expect_like,
     expect_shape,
     generator,
     run_parts,
 )
-from .checks_gaussian import DTYPES
 
 PATHS = ((2, 5), (8, 10), (20, 2), (3, 7))  # (latent dims, num_steps)
 
 
 def code_pairs(seed: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor, int, str]]:
     """Hidden (z_start, z_end, num_steps, description): generic codes, never (anti)parallel."""
-    for device in devices():
-        for dtype in DTYPES:
-            for k, (dims, steps) in enumerate(PATHS):
-                g = generator(seed + k)
-                z_start, z_end = torch.randn(2, dims, generator=g, dtype=torch.float64).to(device, dtype)
-                yield z_start, z_end, steps, f"{describe(dtype, device, z_start=z_start.shape)}, num_steps={steps}"
-            if device.type != "cpu":
-                break
+    for device, dtype in device_dtypes():
+        for k, (dims, steps) in enumerate(PATHS):
+            g = generator(seed + k)
+            z_start, z_end = torch.randn(2, dims, generator=g, dtype=torch.float64).to(device, dtype)
+            yield z_start, z_end, steps, f"{describe(dtype, device, z_start=z_start.shape)}, num_steps={steps}"
 
 
 def check_linear_interpolation(linear_interpolation: Callable, part: str | None = None) -> None:

@@ -1,6 +1,6 @@
 """A warm worker: imports the kernel and the libraries once, then forks a runner for each notebook.
 
-Started by ``pool.py`` as ``python -m vae_course.grading.worker``; reads tasks from stdin and answers
+Started by ``pool.py`` as ``python -m classgrade.execution.worker``; reads tasks from stdin and answers
 on stdout, one length-prefixed JSON message each. Forking from this warm process is what makes a
 kernel start in a fraction of a second with ``torch`` already imported. The worker never holds a
 notebook: each runner writes its result to a file, so a forked kernel cannot find another
@@ -45,7 +45,7 @@ def preload(names: list[str], warmup: str = "") -> list[str]:
     run these imports: nothing else).
     """
     errors = []
-    for name in ["vae_course.grading.runner", "ipykernel.kernelapp", "ipykernel.ipkernel", *names]:
+    for name in ["classgrade.execution.runner", "ipykernel.kernelapp", "ipykernel.ipkernel", *names]:
         try:
             importlib.import_module(name)
         except Exception as error:
@@ -70,7 +70,8 @@ def run_forked(task: dict, private_fds: list[int]) -> dict:
             for fd in private_fds:
                 os.close(fd)
             os.setsid()
-            from . import linux, runner
+            from ..sandbox import linux
+            from . import runner
 
             linux.set_parent_death_signal(signal.SIGKILL)
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)

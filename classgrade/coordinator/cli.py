@@ -1,6 +1,7 @@
-"""``python -m vae_course.grading``: autograde a class, or check what isolation this machine offers.
+"""``python -m classgrade``: autograde a class, or check what isolation this machine offers.
 
-The one place where arguments are parsed; everything else takes dataclass options.
+The one place where arguments are parsed; everything else takes dataclass options. Flags left out
+fall back to the ``ClassGrade`` section of the course's ``nbgrader_config.py``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 
+from ..environment import put_scripts_on_path
 from .autograde import AutogradeOptions
 
 
@@ -21,7 +23,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vae_course.grading",
+    parser = argparse.ArgumentParser(prog="python -m classgrade",
                                      description="Grade nbgrader submissions in parallel, isolated kernels.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("autograde", help="autograde every submission of an assignment (run in the course folder)")
@@ -35,15 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--output-limit-mb", type=int, default=16, help="output kept per notebook (default: 16)")
     grade.add_argument("--kernel-start", choices=("fork", "spawn"), default="fork",
                        help="fork kernels from warm workers (fast), or spawn a fresh interpreter per notebook as nbgrader does")
-    grade.add_argument("--preload", default="numpy,torch,matplotlib.pyplot",
-                       help="modules each worker imports once, for all its kernels; comma-separated ('' for none)")
-    grade.add_argument("--warmup", help="Python code each worker runs once (default: the first torch.testing.assert_close; '' for none)")
+    grade.add_argument("--preload", help="modules each worker imports once, for all its kernels; comma-separated "
+                                         "('' for none; default: ClassGrade.preload, e.g. numpy,torch,matplotlib.pyplot)")
+    grade.add_argument("--warmup", help="Python code each worker runs once (default: ClassGrade.warmup, the first "
+                                        "torch.testing.assert_close; '' for none)")
     grade.add_argument("--threads", type=int, help="math threads per kernel (default: CPU count // jobs)")
     grade.add_argument("--only-new", action="store_true", help="skip submissions already graded and unchanged (nbgrader's default)")
     grade.add_argument("--no-restore-deleted", action="store_true", help="do not add deleted grade cells back")
     grade.add_argument("--no-isolation", action="store_true", help="no namespaces and no Landlock (limits still apply)")
     grade.add_argument("--allow-network", action="store_true", help="let kernels use the network")
-    grade.add_argument("--allow-read", action="append", default=[], metavar="PATH", help="another path kernels may read (repeatable)")
+    grade.add_argument("--allow-read", action="append", default=[], metavar="PATH",
+                       help="another path kernels may read, besides ClassGrade.read_paths (repeatable)")
+    grade.add_argument("--reference-package", help="the package of reference solutions (default: ClassGrade.reference_package)")
+    grade.add_argument("--checks-module", help="the module of helpers the hidden tests call (default: ClassGrade.checks_module)")
     grade.add_argument("--env", action="append", default=[], metavar="NAME[=VALUE]", help="pass a variable to kernels (repeatable)")
     grade.add_argument("--shard", type=_shard, metavar="K/N", help="grade only the K-th of N slices of the class")
     grade.add_argument("--report-dir", help="where report.json/csv go (default: reports/autograde/<assignment>)")
@@ -60,16 +66,19 @@ def options_from(args: argparse.Namespace) -> AutogradeOptions:
         assignment=args.assignment, course_dir=args.course_dir, student=args.student, jobs=args.jobs,
         timeout_cell=args.timeout_cell, timeout_notebook=args.timeout_notebook, memory_mb=args.memory_mb,
         output_limit_mb=args.output_limit_mb, kernel_start=args.kernel_start,
-        preload=tuple(name for name in args.preload.split(",") if name), warmup=args.warmup, threads=args.threads,
+        preload=None if args.preload is None else tuple(name for name in args.preload.split(",") if name),
+        warmup=args.warmup, threads=args.threads,
         only_new=args.only_new, restore_deleted=not args.no_restore_deleted, isolate=not args.no_isolation,
         network=args.allow_network, read_paths=tuple(args.allow_read), pass_env=tuple(args.env), shard=args.shard,
-        report_dir=args.report_dir, progress=not args.quiet, tmp_dir=args.tmp_dir, nbgrader_args=tuple(args.nbgrader))
+        report_dir=args.report_dir, progress=not args.quiet, tmp_dir=args.tmp_dir, nbgrader_args=tuple(args.nbgrader),
+        reference_package=args.reference_package, checks_module=args.checks_module)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    put_scripts_on_path()  # nbgrader runs this environment's alembic when it opens the gradebook
     if args.command == "sandbox-check":
-        from .sandbox import check
+        from ..sandbox import check
 
         print(json.dumps(check(), indent=2))
         return 0

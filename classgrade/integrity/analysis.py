@@ -5,10 +5,11 @@ with ``ast`` after IPython's own transformation of magics. Runtime evidence come
 the probe (``probe.py``) and the audit hook (``kernel_boot.py``). Flag codes:
 
 - ``reference-import``: the answer imports or calls the reference implementation of a name it is
-  asked to write (``from vae_course import reparameterize``, ``vae_course.gaussian.reparameterize``);
+  asked to write (``from course import reparameterize``, ``course.gaussian.reparameterize``, where
+  ``course`` is the reference package of the course's configuration);
 - ``helper-redefinition``: the answer rebinds a function, class, module or builtin that the tests use
-  (or a helper of ``vae_course.grading.checks``);
-- ``monkeypatch``: the answer assigns into ``torch``, ``numpy``, ``vae_course``, ``builtins``...;
+  (or a helper of the course's checks module);
+- ``monkeypatch``: the answer assigns into ``torch``, ``numpy``, the reference package, ``builtins``...;
 - ``grading-hook``: the answer reaches into the machinery that runs the tests (IPython exception
   handlers, input transformers, events, ``sys.excepthook``, trace functions, SIGINT handlers);
 - ``outside-file``: the answer reads or lists a path outside the submission;
@@ -25,8 +26,7 @@ import dataclasses
 import importlib.util
 from dataclasses import dataclass
 
-REFERENCE_PACKAGE = "vae_course"
-WATCHED_ROOTS = {"torch", "numpy", "vae_course", "nbgrader", "builtins", "math", "IPython", "ipykernel", "unittest", "__builtins__"}
+WATCHED_ROOTS = {"torch", "numpy", "nbgrader", "builtins", "math", "IPython", "ipykernel", "unittest", "__builtins__"}
 GRADING_HOOKS = {"set_custom_exc", "input_transformers_cleanup", "input_transformers_post", "ast_transformers",
                  "showtraceback", "_showtraceback", "showsyntaxerror", "custom_exceptions", "excepthook",
                  "settrace", "setprofile", "addaudithook", "register_magic_function"}
@@ -59,12 +59,18 @@ class Reference:
 
     stubs: dict[str, str]  # grade_id of each answer cell -> its released source
     locked: list[str]  # sources of read-only cells, hidden tests included
-    helpers: frozenset[str] = frozenset()  # public names of vae_course.grading.checks
+    helpers: frozenset[str] = frozenset()  # public names of the course's checks module
+    package: str = ""  # the reference package ("": none); its names are the references
 
 
-def checks_helpers() -> frozenset[str]:
-    """Public names defined in ``vae_course.grading.checks``, read from its source (not imported)."""
-    spec = importlib.util.find_spec("vae_course.grading.checks")
+def checks_helpers(module: str) -> frozenset[str]:
+    """Public names bound in ``module`` (a checks module), read from its source (not imported)."""
+    if not module:
+        return frozenset()
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return frozenset()
     if spec is None or not spec.origin:
         return frozenset()
     with open(spec.origin) as f:
@@ -157,6 +163,10 @@ def _string(node: ast.AST | None) -> str | None:
     return None
 
 
+def _in_package(name: str, package: str) -> bool:
+    return bool(package) and (name == package or name.startswith(package + "."))
+
+
 def _outside(path: str) -> bool:
     if path in ("/dev/null", "/dev/stdout", "/dev/stderr"):
         return False
@@ -166,8 +176,9 @@ def _outside(path: str) -> bool:
 class _CellAnalysis:
     """The flags of one answer cell; ``aliases`` span the whole notebook, as the kernel's names do."""
 
-    def __init__(self, tree, lines, aliases, expected, helpers, locked_imports, flag):
-        self.tree, self.lines, self.aliases = tree, lines, aliases
+    def __init__(self, tree, lines, aliases, expected, helpers, locked_imports, package, flag):
+        self.tree, self.lines, self.aliases, self.package = tree, lines, aliases, package
+        self.watched = WATCHED_ROOTS | ({package} if package else set())
         self.expected, self.helpers, self.locked_imports = expected, helpers, locked_imports
         self.flag = flag
 
@@ -189,7 +200,7 @@ class _CellAnalysis:
         self._redefinitions()
 
     def _import_from(self, node: ast.ImportFrom) -> None:
-        if node.level or not (node.module or "").startswith(REFERENCE_PACKAGE):
+        if node.level or not _in_package(node.module or "", self.package):
             return
         for alias in node.names:
             if alias.name == "*" or alias.name in self.expected:
@@ -197,7 +208,7 @@ class _CellAnalysis:
 
     def _attribute(self, node: ast.Attribute) -> None:
         target = _resolve(_dotted(node), self.aliases)
-        if target and target.startswith(REFERENCE_PACKAGE + ".") and node.attr in self.expected:
+        if target and _in_package(target, self.package) and target != self.package and node.attr in self.expected:
             self.flag("reference-import", node, f"uses {target}, the reference it must write")
         if node.attr in GRADING_HOOKS or target == "signal.signal" or (target or "").endswith("events.register"):
             self.flag("grading-hook", node, f"uses {_dotted(node) or node.attr}")
@@ -210,7 +221,7 @@ class _CellAnalysis:
                     continue
                 where = _dotted(element.value if isinstance(element, ast.Subscript) else element)
                 resolved = _resolve(where, self.aliases) or ""
-                if resolved.split(".")[0] in WATCHED_ROOTS or resolved.startswith(("sys.modules", "globals()", "vars()")):
+                if resolved.split(".")[0] in self.watched or resolved.startswith(("sys.modules", "globals()", "vars()")):
                     self.flag("monkeypatch", node, f"assigns {where}")
                 elif resolved in ("sys.stderr", "sys.stdout", "sys.__stderr__", "sys.__stdout__"):
                     self.flag("suppression", node, f"replaces {where}")
@@ -222,7 +233,7 @@ class _CellAnalysis:
         first = node.args[0] if node.args else None
         if name in ("setattr", "delattr") and first is not None:
             root = _resolve(_dotted(_root(first)), self.aliases) or ""
-            if root.split(".")[0] in WATCHED_ROOTS:
+            if root.split(".")[0] in self.watched:
                 self.flag("monkeypatch", node, f"{name}({_dotted(first)}, ...)")
         elif name.endswith(("mock.patch", "mock.patch.object", "mock.patch.dict")) or name in ("patch", "patch.object"):
             self.flag("monkeypatch", node, f"calls {name}")
@@ -236,7 +247,7 @@ class _CellAnalysis:
             self.flag("suppression", node, f"calls {name} on a standard stream")
         elif name.endswith("run_cell_magic") and _string(first) == "capture":
             self.flag("suppression", node, "%%capture hides the cell's output")
-        elif name in ("importlib.import_module", "__import__") and (_string(first) or "").startswith(REFERENCE_PACKAGE):
+        elif name in ("importlib.import_module", "__import__") and _in_package(_string(first) or "", self.package):
             if any(isinstance(c, ast.Constant) and c.value in self.expected for c in ast.walk(self.tree)):
                 self.flag("reference-import", node, f"imports {_string(first)} dynamically")
         if name.split(".")[-1] in PATH_CALLS:
@@ -304,7 +315,7 @@ def analyse(nb, notebook: str, reference: Reference) -> list[Flag]:
             flags.append(Flag(code, notebook, _cell, line, f"{evidence}: {text}" if text != evidence else evidence, "static"))
 
         before = len(flags)
-        _CellAnalysis(tree, lines, aliases, expected, helpers, locked_imports, flag).run()
+        _CellAnalysis(tree, lines, aliases, expected, helpers, locked_imports, reference.package, flag).run()
         flags[before:] = sorted(flags[before:], key=lambda f: f.line or 0)
     return _unique(flags)
 

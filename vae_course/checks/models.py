@@ -17,18 +17,17 @@ from .. import models
 from ..data import IMAGE_SHAPE
 from ..gaussian import reparameterize
 from ..losses import reconstruction_loss
-from .checks_core import (
+from .core import (
     CheckFailure,
     Student,
     close,
     describe,
-    devices,
+    device_dtypes,
     expect_close,
     expect_shape,
     generator,
     run_parts,
 )
-from .checks_gaussian import DTYPES
 
 BATCHES = (1, 6)  # batch sizes of the hidden images
 REFERENCES = {"MLPAutoencoder": models.MLPAutoencoder, "MLPVAE": models.MLPVAE, "ConvVAE": models.ConvVAE}
@@ -129,17 +128,16 @@ def _over_cases(student: Student, name: str, body: Callable[..., None]) -> Calla
     """
 
     def run():
-        for device in devices():
-            for dtype in DTYPES if device.type == "cpu" else DTYPES[:1]:
-                for config in CONFIGS[name]:
-                    case = f"{describe(dtype, device)}, config {_describe_config(config)}"
-                    student.case = case
-                    try:
-                        body(config, dtype, device, case)
-                    except CheckFailure as err:
-                        if err.hint is None and config is not CONFIGS[name][0]:
-                            raise CheckFailure(err.message, hint="hardcoded-size") from None
-                        raise
+        for device, dtype in device_dtypes():
+            for config in CONFIGS[name]:
+                case = f"{describe(dtype, device)}, config {_describe_config(config)}"
+                student.case = case
+                try:
+                    body(config, dtype, device, case)
+                except CheckFailure as err:
+                    if err.hint is None and config is not CONFIGS[name][0]:
+                        raise CheckFailure(err.message, hint="hardcoded-size") from None
+                    raise
 
     return run
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from . import kernel_boot, linux, sandbox
+from .. import sandbox
+from ..sandbox import linux
+from . import kernel_boot
 
 _BOOTSTRAP = "import sys; exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'))"
 
@@ -116,13 +118,18 @@ class AdoptedProvisioner(LocalProvisioner):
 
 
 def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) -> tuple[ForkedProcess, dict]:
-    """Fork the keeper, which enters the sandbox and forks the kernel; return it and what it applied."""
+    """Fork the keeper, which enters the sandbox and forks the kernel; return it and what it applied.
+
+    ``audit_fd`` and ``log_fd`` must be above 2: the kernel's standard streams are replaced.
+    """
+    if min(audit_fd, log_fd) <= 2:
+        raise ValueError(f"audit_fd={audit_fd} and log_fd={log_fd} must be above 2 (the kernel's stdio replaces them)")
     config = sandbox.SandboxConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in task["sandbox"].items()})
     spec = {
         "connection_file": str(paths.connection_file),
         "audit_fd": audit_fd,
         "sandbox_dir": str(paths.sandbox),
-        "read_roots": sandbox.python_read_paths() + list(config.read_paths),
+        "read_roots": [*sandbox.SYSTEM_READ_PATHS, *sandbox.python_read_paths(), *config.read_paths, *config.exception_paths],
         "threads": task.get("threads"),
         "extra_arguments": task.get("extra_arguments", []),
         "preload": task.get("preload", []),

@@ -23,8 +23,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import integrity, report, sandbox, status
-from .pool import WARMUP, PoolConfig, WorkerPool
+from .. import config as classgrade_config
+from ..config import ClassGrade
+from .. import integrity, sandbox, status
+from ..execution.pool import PoolConfig, WorkerPool
+from . import report
 
 # Environment variables a kernel inherits from the grader (the rest of the environment is dropped).
 KERNEL_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "PYTHONPATH",
@@ -34,7 +37,8 @@ _STARTUP_ALLOWANCE = 120.0  # seconds a runner may spend outside the notebook (k
 
 @dataclass(frozen=True)
 class AutogradeOptions:
-    """Everything ``python -m vae_course.grading autograde`` can be told."""
+    """Everything ``python -m classgrade autograde`` can be told. ``None``: the course's
+    configuration (the ``ClassGrade`` section of ``nbgrader_config.py``, see :mod:`classgrade.config`)."""
 
     assignment: str
     course_dir: str = "."
@@ -45,20 +49,22 @@ class AutogradeOptions:
     memory_mb: int = 4096  # memory a kernel may use beyond its start-up footprint
     output_limit_mb: int = 16  # stdout and display output kept per notebook
     kernel_start: str = "fork"  # fork: from a warm worker; spawn: a fresh interpreter, like nbgrader
-    preload: tuple[str, ...] = ("numpy", "torch", "matplotlib.pyplot")  # imported once per worker (fork mode)
-    warmup: str | None = None  # code run once per worker; None: pool.WARMUP
+    preload: tuple[str, ...] | None = None  # imported once per worker (fork mode); None: ClassGrade.preload
+    warmup: str | None = None  # code run once per worker; None: ClassGrade.warmup
     threads: int | None = None  # math threads per kernel; None: CPU count // jobs
     only_new: bool = False  # skip submissions already graded and not resubmitted (nbgrader's default)
     restore_deleted: bool = True  # add deleted grade and task cells back (OverwriteCells.add_missing_cells)
     isolate: bool = True  # namespaces and Landlock (limits always apply)
     network: bool = False  # let kernels reach the network
-    read_paths: tuple[str, ...] = ()  # more paths kernels may read (the data set is added)
+    read_paths: tuple[str, ...] = ()  # more paths kernels may read, besides ClassGrade.read_paths
     pass_env: tuple[str, ...] = ()  # more variables for kernels: NAME or NAME=VALUE
     shard: tuple[int, int] | None = None  # (k, n): grade only students k, k+n, k+2n... (1-based)
     report_dir: str | None = None  # default: <course>/reports/autograde/<assignment>
     progress: bool = True  # progress bar on stderr
     tmp_dir: str | None = None  # where sandboxes are made
     nbgrader_args: tuple[str, ...] = ()  # passed to nbgrader's option parser, e.g. --Execute.timeout=60
+    reference_package: str | None = None  # None: ClassGrade.reference_package
+    checks_module: str | None = None  # None: ClassGrade.checks_module
 
 
 def autograde(options: AutogradeOptions) -> report.ClassReport:
@@ -67,18 +73,18 @@ def autograde(options: AutogradeOptions) -> report.ClassReport:
     started, clock = report.now(), time.monotonic()
     folder = Path(options.report_dir) if options.report_dir else course / "reports" / "autograde" / options.assignment
     folder.mkdir(parents=True, exist_ok=True)
-    from .converter import shared_engines
+    from ..nbgrader.converter import shared_engines
 
     with _exclusive(course), _cwd(course), _logging_to(folder / "autograde.log") as log_handler, shared_engines():
-        converter = _converter(options, course, log_handler)
+        converter, settings = _converter(options, course, log_handler)
         submissions = converter.find_submissions()
         if options.shard:
             k, n = options.shard
             submissions = submissions[k - 1::n]
-        config = sandbox_config(options, converter.coursedir, course)
+        config = sandbox_config(options, settings, converter.coursedir, course)
         isolation = sandbox.check(config) if options.isolate else {"applied": [], "missing": ["isolation: off"]}
-        grading = _Grading(options, converter, config, len(submissions))
-        with WorkerPool(_pool_config(options, folder)) as pool:
+        grading = _Grading(options, settings, converter, config, len(submissions))
+        with WorkerPool(_pool_config(options, settings, folder)) as pool:
             grading.run(pool, submissions)
         warnings = pool.preload_errors + pool.start_errors
     results = list(grading.reports.values())
@@ -88,10 +94,9 @@ def autograde(options: AutogradeOptions) -> report.ClassReport:
     return dataclasses.replace(class_report, submissions=results)
 
 
-def sandbox_config(options: AutogradeOptions, coursedir, course: Path) -> sandbox.SandboxConfig:
-    """Limits, and what kernels may read: the system, Python, vae_course, the data; never the course."""
-    from vae_course.data import data_root
-
+def sandbox_config(options: AutogradeOptions, settings: ClassGrade, coursedir, course: Path) -> sandbox.SandboxConfig:
+    """Limits, and what kernels may read: the system, Python, the reference package, classgrade
+    (in spawn mode a kernel starts from its ``kernel_boot``) and the configured paths; never the course."""
     protected = {str(course), coursedir.format_path(coursedir.submitted_directory, ".", "."),
                  coursedir.format_path(coursedir.autograded_directory, ".", "."),
                  coursedir.format_path(coursedir.source_directory, ".", "."),
@@ -99,19 +104,17 @@ def sandbox_config(options: AutogradeOptions, coursedir, course: Path) -> sandbo
                  coursedir.format_path(coursedir.feedback_directory, ".", ".")}
     if coursedir.db_url.startswith("sqlite:///"):
         protected.add(coursedir.db_url[len("sqlite:///"):])
-    exceptions = tuple(sandbox.package_dirs("vae_course"))
-    data = data_root()
-    reads = tuple(options.read_paths) + ((str(data),) if data.exists() else ())
+    packages = ([settings.reference_package] if settings.reference_package else []) + [__name__.split(".")[0]]
+    exceptions = tuple(path for name in packages for path in sandbox.package_dirs(name))
+    reads = tuple(options.read_paths) + tuple(p for p in settings.read_paths if os.path.exists(p))
     return sandbox.SandboxConfig(memory_mb=options.memory_mb, namespaces=options.isolate, landlock=options.isolate,
                                  network=options.network, read_paths=reads,
                                  protected_paths=tuple(sorted(os.path.normpath(p) for p in protected)),
                                  exception_paths=exceptions)
 
 
-def kernel_env(options: AutogradeOptions, threads: int) -> dict[str, str]:
-    """A clean environment for kernels: locale and paths, nbgrader's flag, the data set, threads."""
-    from vae_course.data import DATA_ENV_VAR, data_root
-
+def kernel_env(options: AutogradeOptions, settings: ClassGrade, threads: int) -> dict[str, str]:
+    """A clean environment for kernels: locale and paths, nbgrader's flag, the course's variables, threads."""
     env = {name: os.environ[name] for name in KERNEL_ENV if name in os.environ}
     for item in options.pass_env:
         name, _, value = item.partition("=")
@@ -120,7 +123,8 @@ def kernel_env(options: AutogradeOptions, threads: int) -> dict[str, str]:
     env.update(NBGRADER_EXECUTION="autograde", PYTHONUSERBASE=site.getuserbase(), PYDEVD_DISABLE_FILE_VALIDATION="1",
                MPLBACKEND="module://matplotlib_inline.backend_inline",  # as ipykernel sets it
                OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    env.setdefault(DATA_ENV_VAR, str(data_root()))
+    for name, value in settings.kernel_env.items():
+        env.setdefault(name, value)
     return env
 
 
@@ -128,17 +132,22 @@ def _threads(options: AutogradeOptions) -> int:
     return options.threads or max(1, (os.cpu_count() or 1) // max(1, options.jobs))
 
 
-def _pool_config(options: AutogradeOptions, folder: Path) -> PoolConfig:
-    warmup = WARMUP if options.warmup is None else options.warmup
-    return PoolConfig(jobs=max(1, options.jobs), preload=tuple(options.preload), warmup=warmup, threads=_threads(options),
+def _preload(options: AutogradeOptions, settings: ClassGrade) -> tuple[str, ...]:
+    return tuple(settings.preload) if options.preload is None else tuple(options.preload)
+
+
+def _pool_config(options: AutogradeOptions, settings: ClassGrade, folder: Path) -> PoolConfig:
+    warmup = settings.warmup if options.warmup is None else options.warmup
+    return PoolConfig(jobs=max(1, options.jobs), preload=_preload(options, settings), warmup=warmup, threads=_threads(options),
                       tmp_dir=options.tmp_dir, log_path=str(folder / "workers.log"))
 
 
-def _converter(options: AutogradeOptions, course: Path, log_handler: logging.Handler):
+def _converter(options: AutogradeOptions, course: Path, log_handler: logging.Handler) -> tuple[object, ClassGrade]:
+    """nbgrader's converter for this run, and the course's ClassGrade settings (options override them)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
     from traitlets.config import Config
 
-    from .converter import SplitAutograde
+    from ..nbgrader.converter import SplitAutograde
 
     app = AutogradeApp()
     app.initialize([f"--student={options.student}", *options.nbgrader_args], root=str(course))
@@ -149,16 +158,21 @@ def _converter(options: AutogradeOptions, course: Path, log_handler: logging.Han
     app.log.propagate = False
     if options.restore_deleted and "add_missing_cells" not in app.config.get("OverwriteCells", {}):
         app.update_config(Config({"OverwriteCells": {"add_missing_cells": True}}))
+    settings = classgrade_config.load(app.config)
+    for name in ("reference_package", "checks_module"):
+        if getattr(options, name) is not None:
+            setattr(settings, name, getattr(options, name))
     converter = SplitAutograde(coursedir=app.coursedir, parent=app)
     converter.force = not options.only_new
-    converter.start_split()
-    return converter
+    converter.start_split(settings)
+    return converter, settings
 
 
 class _Grading:
     """One run: prepare, dispatch and finish submissions, keeping a report per student."""
 
-    def __init__(self, options: AutogradeOptions, converter, config: sandbox.SandboxConfig, total: int) -> None:
+    def __init__(self, options: AutogradeOptions, settings: ClassGrade, converter, config: sandbox.SandboxConfig,
+                 total: int) -> None:
         from tqdm import tqdm
 
         self.options, self.converter = options, converter
@@ -172,9 +186,11 @@ class _Grading:
         execute.update(notebook_timeout=float(options.timeout_notebook), output_limit=options.output_limit_mb * 1024 * 1024)
         threads = _threads(options)
         hard = options.timeout_notebook + _STARTUP_ALLOWANCE if options.timeout_notebook > 0 else 86400.0
-        self.base_task = {"execute": execute, "sandbox": dataclasses.asdict(config), "env": kernel_env(options, threads),
-                          "threads": threads, "kernel_start": options.kernel_start, "hard_timeout": hard,
-                          "extra_arguments": execute.get("extra_arguments", []), "preload": list(options.preload)}
+        self.base_task = {"execute": execute, "sandbox": dataclasses.asdict(config),
+                          "env": kernel_env(options, settings, threads), "threads": threads,
+                          "kernel_start": options.kernel_start, "hard_timeout": hard,
+                          "extra_arguments": execute.get("extra_arguments", []), "preload": list(_preload(options, settings)),
+                          "watched_modules": list(settings.watched_modules)}
         self.bar = tqdm(total=total, unit="student", disable=not options.progress, file=sys.stderr, dynamic_ncols=True)
 
     def run(self, pool: WorkerPool, submissions) -> None:

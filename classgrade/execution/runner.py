@@ -11,6 +11,7 @@ After the last cell, the probe (``probe.py``) looks for tampering inside the ker
 from __future__ import annotations
 
 import ast
+import fcntl
 import json
 import math
 import os
@@ -28,7 +29,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
-from . import probe, status
+from .. import status
+from . import probe
 from .kernel import AdoptedProvisioner, ForkedProcess, SandboxPaths, start_kernel
 
 _KEEP_STDERR = 2000  # characters of stderr kept when the output budget is spent
@@ -189,9 +191,9 @@ def _death_reason(keeper: ForkedProcess | None) -> str:
     return f"exit status {code}"
 
 
-def _probe_expression() -> str:
+def _probe_expression(extra_modules: list[str]) -> str:
     source = Path(probe.__file__).read_text()
-    return f"(lambda g: (exec({source!r}, g), g['collect']())[1])({{}})"
+    return f"(lambda g: (exec({source!r}, g), g['collect']({tuple(extra_modules)!r}))[1])({{}})"
 
 
 def run(task: dict) -> dict:
@@ -214,8 +216,7 @@ def run(task: dict) -> dict:
 def _execute(task: dict, paths: SandboxPaths, result: dict):
     """Start the kernel, then read the notebook (so the forked kernel's memory never holds it)."""
     audit_path, log_path = paths.root / "audit.jsonl", paths.root / "kernel.log"
-    audit_fd = os.open(audit_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    audit_fd, log_fd = _open_above_stdio(audit_path), _open_above_stdio(log_path)
     km = AsyncKernelManager(transport="ipc", ip=str(paths.sandbox / "run" / "k"), transport_encryption="disabled",
                             connection_file=str(paths.connection_file), kernel_name="python3")
     km.write_connection_file()
@@ -231,7 +232,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
         executor.keeper = keeper
         executor.preprocess(nb, {"metadata": {"path": str(paths.work)}}, km=km)
         if executor.stopped is None and keeper.poll() is None:
-            report = executor.evaluate_silently(_probe_expression())
+            report = executor.evaluate_silently(_probe_expression(task.get("watched_modules", [])))
             result["probe"] = json.loads(report) if report else None
     except Exception as error:  # the kernel never answered, or the client failed: the rest did not run
         started = executor.current_index is not None
@@ -252,6 +253,20 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
             log.seek(max(0, os.path.getsize(log_path) - 4000))
             result["kernel_log"] = log.read().decode(errors="replace")
     return nb
+
+
+def _open_above_stdio(path: Path) -> int:
+    """Open ``path`` for appending at a descriptor above 2.
+
+    The worker closed its standard streams, so ``os.open`` may return 0, 1 or 2; the kernel start
+    then points those at /dev/null and the kernel log, and the file would lose every write.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    if fd > 2:
+        return fd
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 3)
+    os.close(fd)
+    return high
 
 
 def _read_audit(path: Path, limit: int = 200) -> list[dict]:

@@ -8,7 +8,7 @@ hidden input by its dtype, device and shape, never by its values.
 Student code runs through :class:`Student`, which silences warnings, stdout and stderr (nbgrader
 gives zero to a test cell that writes to stderr), turns the student's exceptions into failures that
 quote the student's own lines and nothing of ours, and rejects delegation to the reference
-(:mod:`.checks_delegation`).
+(:mod:`.delegation`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 
 import torch
 
-from .checks_delegation import ReferenceCalled, find_delegation, forbid
+from .delegation import ReferenceCalled, find_delegation, forbid
 from .hints import hint as hint_text
 
 # Frames in these folders are not the student's: failure messages leave them out.
@@ -32,6 +32,8 @@ LIBRARY_DIRS = tuple(
     str(Path(folder).resolve())
     for folder in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], Path(__file__).parents[1]}
 )
+
+DTYPES = (torch.float32, torch.float64)  # every check runs in both (on the CPU)
 
 # (atol, rtol): |got - expected| <= atol * (1 + max|expected|) + rtol * |expected|, elementwise
 TOLERANCES = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-7, 1e-6)}
@@ -69,6 +71,14 @@ class StudentError(CheckFailure):
 def devices() -> list[torch.device]:
     """Where checks run: the CPU, and the first GPU when there is one."""
     return [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+
+
+def device_dtypes(every_dtype_on_gpu: bool = False) -> Iterator[tuple[torch.device, torch.dtype]]:
+    """(device, dtype) of every case: each of ``DTYPES`` on the CPU; on a GPU only the first, since
+    the point there is the device, not the math (unless ``every_dtype_on_gpu``)."""
+    for device in devices():
+        for dtype in DTYPES if device.type == "cpu" or every_dtype_on_gpu else DTYPES[:1]:
+            yield device, dtype
 
 
 def generator(seed: int) -> torch.Generator:

@@ -8,12 +8,12 @@ from typing import Callable, Iterator
 import torch
 
 from .. import gaussian
-from .checks_core import (
+from .core import (
     CheckFailure,
     Student,
     close,
     describe,
-    devices,
+    device_dtypes,
     expect_close,
     expect_like,
     expect_shape,
@@ -22,7 +22,6 @@ from .checks_core import (
     run_parts,
 )
 
-DTYPES = (torch.float32, torch.float64)
 SHAPES = ((1, 1), (7, 5), (64, 20))  # (batch, latent dims) of the hidden inputs
 
 
@@ -31,18 +30,15 @@ def gaussian_inputs(seed: int = 0, shapes=SHAPES) -> Iterator[tuple[torch.Tensor
 
     ``logvar`` stays away from 0 (where exp(logvar) and exp(logvar / 2) agree) so that mistakes show.
     """
-    for device in devices():
-        for dtype in DTYPES:
-            for k, (batch, dims) in enumerate(shapes):
-                g = generator(seed + k)
-                mu = 2.0 * torch.randn(batch, dims, generator=g, dtype=torch.float64)
-                logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(0.3, 1.8, generator=g)
-                logvar = logvar * torch.where(torch.rand(batch, dims, generator=g) < 0.5, -1.0, 1.0).double()
-                eps = torch.randn(batch, dims, generator=g, dtype=torch.float64)
-                mu, logvar, eps = (t.to(device, dtype) for t in (mu, logvar, eps))
-                yield mu, logvar, eps, describe(dtype, device, mu=mu.shape)
-            if device.type != "cpu":
-                break  # one dtype is enough on a GPU: the point there is the device, not the math
+    for device, dtype in device_dtypes():
+        for k, (batch, dims) in enumerate(shapes):
+            g = generator(seed + k)
+            mu = 2.0 * torch.randn(batch, dims, generator=g, dtype=torch.float64)
+            logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(0.3, 1.8, generator=g)
+            logvar = logvar * torch.where(torch.rand(batch, dims, generator=g) < 0.5, -1.0, 1.0).double()
+            eps = torch.randn(batch, dims, generator=g, dtype=torch.float64)
+            mu, logvar, eps = (t.to(device, dtype) for t in (mu, logvar, eps))
+            yield mu, logvar, eps, describe(dtype, device, mu=mu.shape)
 
 
 # --------------------------------------------------------------------------- reparameterize
@@ -78,22 +74,21 @@ def check_reparameterize(reparameterize: Callable, part: str | None = None) -> N
 
     def noise():
         draws = 4000  # the statistics below are 6 standard errors wide: a correct answer fails ~never
-        for device in devices():
-            for dtype in DTYPES:
-                mean = torch.tensor([1.5, -0.5, 0.0], dtype=dtype, device=device)
-                logvar = torch.tensor([-2.0, 0.7, 1.5], dtype=dtype, device=device)
-                mu_batch, logvar_batch = mean.expand(draws, -1), logvar.expand(draws, -1)
-                case = describe(dtype, device, mu=mu_batch.shape)
-                student.case = case
-                z1, z2 = student(mu_batch, logvar_batch), student(mu_batch, logvar_batch)
-                expect_like(z1, mu_batch, "z = reparameterize(mu, logvar)", case)
-                if torch.equal(z1, z2):
-                    message = f"reparameterize(mu, logvar) returned the same z twice ({case})."
-                    raise CheckFailure(message, hint="stale-noise")
-                if bool((z1 == z1[:1]).all()):
-                    message = f"Every row of z is the same, although each row needs its own noise ({case})."
-                    raise CheckFailure(message, hint="shared-noise")
-                _check_statistics(z1.double(), mean.double(), logvar.double(), case)
+        for device, dtype in device_dtypes(every_dtype_on_gpu=True):
+            mean = torch.tensor([1.5, -0.5, 0.0], dtype=dtype, device=device)
+            logvar = torch.tensor([-2.0, 0.7, 1.5], dtype=dtype, device=device)
+            mu_batch, logvar_batch = mean.expand(draws, -1), logvar.expand(draws, -1)
+            case = describe(dtype, device, mu=mu_batch.shape)
+            student.case = case
+            z1, z2 = student(mu_batch, logvar_batch), student(mu_batch, logvar_batch)
+            expect_like(z1, mu_batch, "z = reparameterize(mu, logvar)", case)
+            if torch.equal(z1, z2):
+                message = f"reparameterize(mu, logvar) returned the same z twice ({case})."
+                raise CheckFailure(message, hint="stale-noise")
+            if bool((z1 == z1[:1]).all()):
+                message = f"Every row of z is the same, although each row needs its own noise ({case})."
+                raise CheckFailure(message, hint="shared-noise")
+            _check_statistics(z1.double(), mean.double(), logvar.double(), case)
 
     def gradient():
         for mu, logvar, eps, case in gaussian_inputs():

@@ -19,15 +19,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import status
+from .. import status
 from .worker import receive, send
 
 _STARTUP_TIMEOUT = 300.0  # seconds for a worker to import its libraries
-# torch.testing.assert_close imports torch.distributed and sympy on its first call (a second each time).
-WARMUP = """
-import torch
-torch.testing.assert_close(torch.zeros(1), torch.zeros(1))
-"""
 
 
 @dataclass(frozen=True)
@@ -35,8 +30,8 @@ class PoolConfig:
     """How many workers, what they preload, and their environment."""
 
     jobs: int = 2  # worker processes, i.e. notebooks executed at once
-    preload: tuple[str, ...] = ("numpy", "torch", "matplotlib.pyplot")  # imported once per worker, for every kernel
-    warmup: str = WARMUP  # run once per worker: lazy imports and caches every kernel then inherits
+    preload: tuple[str, ...] = ()  # imported once per worker, for every kernel
+    warmup: str = ""  # run once per worker: lazy imports and caches every kernel then inherits
     threads: int = 1  # math library threads per kernel (OMP_NUM_THREADS...)
     tmp_dir: str | None = None  # where the sandboxes live (default: the system's temporary folder)
     log_path: str | None = None  # the workers' stderr (default: discarded)
@@ -61,7 +56,7 @@ class _Worker:
         env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads,
                    PYTHONUNBUFFERED="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
         log = open(self.config.log_path, "ab") if self.config.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen([sys.executable, "-m", "vae_course.grading.worker"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", "classgrade.execution.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=log, cwd=self.base_dir, env=env,
                                         start_new_session=True)
         if log is not subprocess.DEVNULL:

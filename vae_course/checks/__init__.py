@@ -29,9 +29,9 @@ mistake. ``part=None`` runs every part in order.
 
 from __future__ import annotations
 
-from .checks_core import CheckFailure
-from .checks_gaussian import check_kl_divergence, check_reparameterize
-from .checks_latent import (
+from .core import CheckFailure
+from .gaussian import check_kl_divergence, check_reparameterize
+from .latent import (
     check_encode_means,
     check_linear_interpolation,
     check_manifold_grid,
@@ -39,8 +39,8 @@ from .checks_latent import (
     check_traverse,
     check_tsne_embedding,
 )
-from .checks_losses import check_negative_elbo, check_reconstruction_loss
-from .checks_models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
+from .losses import check_negative_elbo, check_reconstruction_loss
+from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
 from .hints import HINTS
 
 __all__ = [

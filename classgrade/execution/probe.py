@@ -5,7 +5,7 @@ notebook, its history or its execution counts) and evaluates ``collect()`` in a 
 It must only use the standard library and modules already imported by the notebook.
 
 A function or class written in a notebook cell has a code object whose file name lies in
-ipykernel's cell folder; finding one inside ``torch``, ``numpy``, ``vae_course``, the builtins or the
+ipykernel's cell folder; finding one inside ``torch``, ``numpy``, the course's reference package, the builtins or the
 IPython shell is evidence of monkeypatching, found without knowing what the module looked like
 before. The student can tamper with this probe too: its findings are evidence, not proof.
 """
@@ -14,7 +14,7 @@ import json
 import sys
 import types
 
-WATCHED_MODULES = ("torch", "numpy", "vae_course", "nbgrader", "builtins", "math", "IPython", "ipykernel",
+WATCHED_MODULES = ("torch", "numpy", "nbgrader", "builtins", "math", "IPython", "ipykernel",
                    "sys", "os", "warnings", "contextlib", "unittest", "traceback", "inspect", "random")
 SHELL_HOOKS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
 MAX_ITEMS = 50
@@ -40,10 +40,10 @@ def _defined_in(value, prefix):
     return isinstance(value, type) and value.__module__ == "__main__"  # a class written in a cell
 
 
-def _patched_attributes(prefix):
+def _patched_attributes(prefix, watched):
     found = []
     for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in WATCHED_MODULES:
+        if name.split(".")[0] not in watched:
             continue
         if module is not None and not isinstance(module, types.ModuleType):
             found.append(f"sys.modules[{name!r}] replaced by {type(module).__name__}")
@@ -103,13 +103,16 @@ def _suppression():
     return found
 
 
-def collect():
-    """A JSON string: {"monkeypatch": [...], "grading-hook": [...], "suppression": [...]}."""
+def collect(extra_modules=()):
+    """A JSON string: {"monkeypatch": [...], "grading-hook": [...], "suppression": [...]}.
+
+    ``extra_modules``: more top-level modules to watch (the course's reference package).
+    """
     from IPython import get_ipython
 
     prefix = _cell_prefix()
     report = {"monkeypatch": [], "grading-hook": [], "suppression": []}
-    for key, function in (("monkeypatch", lambda: _patched_attributes(prefix)),
+    for key, function in (("monkeypatch", lambda: _patched_attributes(prefix, WATCHED_MODULES + tuple(extra_modules))),
                           ("grading-hook", lambda: _shell_hooks(get_ipython(), prefix)),
                           ("suppression", _suppression)):
         try:

@@ -1,6 +1,6 @@
 """Start an IPython kernel for a student's notebook, with an audit hook that records tampering.
 
-This file must not import ``vae_course``: in ``spawn`` mode it runs as a fresh interpreter's
+This file must not import the course's package (nor classgrade): in ``spawn`` mode it runs as a fresh interpreter's
 ``-c`` script, exactly where ``python -m ipykernel_launcher`` would run. In ``fork`` mode the
 grader calls ``main`` in a child forked from a process that has already imported the kernel and
 the preloaded libraries.
@@ -32,7 +32,9 @@ def install_audit_hook(fd: int, sandbox_dir: str, read_roots: list[str]) -> None
 
     A path event counts when the innermost non-standard-library caller is a cell (``open``,
     ``Path.read_text``, ``os.listdir`` in student code), or when a cell is anywhere on the stack and
-    the path is outside the sandbox and outside ``read_roots`` (``np.load('/course/...')``).
+    the path is outside the sandbox and outside ``read_roots`` (``np.load('/course/...')``): the
+    grader passes the system's folders, Python and the course's readable paths, so that a library
+    opening ``/dev/null`` or ``/proc/self/maps`` for a cell is not evidence.
     """
     import sysconfig
     import tempfile
@@ -79,6 +81,8 @@ def install_audit_hook(fd: int, sandbox_dir: str, read_roots: list[str]) -> None
             kind, line = origin
             if event in _PATH_EVENTS and kind == "lib" and _within(path, allowed):
                 return
+            if event == "ctypes.dlopen" and kind == "lib" and isinstance(args[0], str) and _within(args[0], allowed):
+                return  # a library loading its own shared objects (torch's libgomp...)
             state["count"] += 1
             record = {"event": event, "arg": path if path is not None else repr(args)[:200], "line": line}
             _write(fd, (_dumps(record) + "\n").encode())

@@ -28,7 +28,8 @@ from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
 from nbgrader.nbgraderformat import ValidationError as MetadataError
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, DeduplicateIds, Execute, NbGraderPreprocessor
 
-from . import integrity, status
+from .. import integrity, status
+from ..config import ClassGrade
 
 # What nbgrader's preprocessors log about a submission, as status codes.
 _LOG_STATUS = [
@@ -133,8 +134,9 @@ class _DropEmptyMetadata(NbGraderPreprocessor):
 class SplitAutograde(Autograde):
     """``Autograde`` with separate ``prepare`` (gradebook, sanitize) and ``finish`` (grades) steps."""
 
-    def start_split(self) -> None:
-        """What ``BaseConverter.start`` sets up, without converting anything."""
+    def start_split(self, course: ClassGrade) -> None:
+        """What ``BaseConverter.start`` sets up, without converting anything; ``course`` says what
+        the integrity analysis protects (the reference package, the checks module)."""
         from nbconvert.writers import FilesWriter
 
         self.writer = FilesWriter(parent=self, config=self.config)
@@ -142,7 +144,8 @@ class SplitAutograde(Autograde):
         self.recorder = _Recorder()
         self.log.addHandler(self.recorder)
         self._reference_cache: dict[str, integrity.Reference] = {}
-        self._helpers = integrity.checks_helpers()
+        self._helpers = integrity.checks_helpers(course.checks_module)
+        self._package = course.reference_package
 
     @property
     def assignment(self) -> str:
@@ -271,7 +274,7 @@ class SplitAutograde(Autograde):
                 self._reference_cache[notebook] = integrity.Reference(
                     stubs={c.name: c.source for c in nb.source_cells if c.name in solutions},
                     locked=[c.source for c in nb.source_cells if c.locked and c.cell_type == "code"],
-                    helpers=self._helpers)
+                    helpers=self._helpers, package=self._package)
         return self._reference_cache[notebook]
 
     def _inspect(self, path: str, name: str, prepared: Prepared) -> None:
