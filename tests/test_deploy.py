@@ -101,7 +101,7 @@ def _sbatch(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     conf = tmp_path / "slurm.conf"
     conf.write_text("ClusterName=offline\nSlurmctldHost=localhost\nSlurmctldPort=9\nMessageTimeout=1\n")
     return subprocess.run(["sbatch", *args], env={"PATH": "/usr/bin:/bin", "SLURM_CONF": str(conf)},
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)
 
 
 needs_sbatch = pytest.mark.skipif(shutil.which("sbatch") is None, reason="sbatch (Debian's slurm-client) is not installed")

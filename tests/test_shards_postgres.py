@@ -9,7 +9,6 @@ SQLite grading of the same class; ``nbgrader export`` and ``generate_feedback`` 
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import glob
 import json
@@ -26,7 +25,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from autograde_support import course as support
 
 pytestmark = [
@@ -98,9 +96,10 @@ def postgres():
         run(bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "grader", "gradebook")
         yield f"postgresql://grader@127.0.0.1:{port}/gradebook"
     finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                           capture_output=True)
+        for mode in ("fast", "immediate"):
+            if (data / "postmaster.pid").exists():
+                subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
+                               capture_output=True, check=False)
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -199,6 +198,7 @@ def sharded(postgres, tmp_path_factory):
     """The class graded by three shards at once, shard 1 killed while grading and run again."""
     course = make_class(tmp_path_factory.mktemp("postgres") / "course", postgres)
     shards = {k: grade(course, "--shard", f"{k}/{SHARDS}") for k in range(1, SHARDS + 1)}
+    started = list(shards.values())
     killed = shards.pop(KILLED)
     try:
         wait_for(lambda: auto_scored(postgres, GRADED_BEFORE_KILL) or killed.poll() is not None, what="shard 1")
@@ -206,12 +206,13 @@ def sharded(postgres, tmp_path_factory):
         killed.send_signal(signal.SIGKILL)  # in the middle of student7's notebook
         killed.communicate()
         partial = grades_table(postgres)
-        rerun = grade(course, "--shard", f"{KILLED}/{SHARDS}")  # while the other shards still grade
+        started.append(rerun := grade(course, "--shard", f"{KILLED}/{SHARDS}"))  # while the others still grade
         outputs = {k: finished(process) for k, process in {**shards, KILLED: rerun}.items()}
     finally:
-        for process in shards.values():
-            with contextlib.suppress(ProcessLookupError):
+        for process in started:
+            if process.poll() is None:
                 process.kill()
+                process.communicate()
     return course, postgres, partial, outputs
 
 
