@@ -71,27 +71,37 @@ def autograde(options: AutogradeOptions) -> report.ClassReport:
     """Grade every submission of ``options.assignment``; return the class report (also written)."""
     course = Path(options.course_dir).resolve()
     started, clock = report.now(), time.monotonic()
-    folder = Path(options.report_dir) if options.report_dir else course / "reports" / "autograde" / options.assignment
+    folder = report_folder(options)
     folder.mkdir(parents=True, exist_ok=True)
     from ..nbgrader.converter import shared_engines
 
-    with _exclusive(course), _cwd(course), _logging_to(folder / "autograde.log") as log_handler, shared_engines():
+    with _cwd(course), _logging_to(folder / "autograde.log") as log_handler, shared_engines():
         converter, settings = _converter(options, course, log_handler)
-        submissions = converter.find_submissions()
-        if options.shard:
-            k, n = options.shard
-            submissions = submissions[k - 1::n]
-        config = sandbox_config(options, settings, converter.coursedir, course)
-        isolation = sandbox.check(config) if options.isolate else {"applied": [], "missing": ["isolation: off"]}
-        grading = _Grading(options, settings, converter, config, len(submissions))
-        with WorkerPool(_pool_config(options, settings, folder)) as pool:
-            grading.run(pool, submissions)
-        warnings = pool.preload_errors + pool.start_errors
+        server = not converter.coursedir.db_url.startswith("sqlite")  # a database server serializes shards' writes
+        with _exclusive(course, options.shard if server else None):
+            submissions = converter.find_submissions()
+            if options.shard:
+                k, n = options.shard
+                submissions = submissions[k - 1::n]
+            config = sandbox_config(options, settings, converter.coursedir, course)
+            isolation = sandbox.check(config) if options.isolate else {"applied": [], "missing": ["isolation: off"]}
+            grading = _Grading(options, settings, converter, config, len(submissions))
+            with WorkerPool(_pool_config(options, settings, folder)) as pool:
+                grading.run(pool, submissions)
+            warnings = pool.preload_errors + pool.start_errors
     results = list(grading.reports.values())
     class_report = report.ClassReport(options.assignment, started, time.monotonic() - clock, options.jobs,
                                       isolation, _merge_previous(folder, results), warnings)
     report.write(class_report, folder)
     return dataclasses.replace(class_report, submissions=results)
+
+
+def report_folder(options: AutogradeOptions) -> Path:
+    """``--report-dir``, else ``reports/autograde/<assignment>``, in a ``shard-K-of-N`` folder for a shard."""
+    if options.report_dir:
+        return Path(options.report_dir)
+    folder = Path(options.course_dir).resolve() / "reports" / "autograde" / options.assignment
+    return folder / "shard-{}-of-{}".format(*options.shard) if options.shard else folder
 
 
 def sandbox_config(options: AutogradeOptions, settings: ClassGrade, coursedir, course: Path) -> sandbox.SandboxConfig:
@@ -312,14 +322,28 @@ def _logging_to(path: Path):
 
 
 @contextlib.contextmanager
-def _exclusive(course: Path):
-    """One autograde per course at a time (two would both write the gradebook)."""
+def _exclusive(course: Path, shard: tuple[int, int] | None = None):
+    """One autograde per course at a time (two would both write the gradebook's submissions).
+
+    With ``shard`` (a gradebook on a database server), shards run at once: each holds the course
+    lock shared (an unsharded run, which needs it alone, is refused while a shard runs) and its
+    shard's lock alone (the same shard twice is refused).
+    """
     with open(course / ".autograde.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SystemExit(f"another autograde is running in {course}") from None
-        yield
+        _lock(lock, fcntl.LOCK_SH if shard else fcntl.LOCK_EX, f"another autograde is running in {course}")
+        if not shard:
+            yield
+            return
+        with open(course / ".autograde.shard-{}-of-{}.lock".format(*shard), "w") as own:
+            _lock(own, fcntl.LOCK_EX, "shard {}/{} is already running in {}".format(*shard, course))
+            yield
+
+
+def _lock(file, operation: int, refusal: str) -> None:
+    try:
+        fcntl.flock(file, operation | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(refusal) from None
 
 
 @contextlib.contextmanager

@@ -83,11 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(check(), indent=2))
         return 0
     from . import report
-    from .autograde import autograde
+    from .autograde import autograde, report_folder
 
-    result = autograde(options_from(args))
+    options = options_from(args)
+    result = autograde(options)
     print(report.format_table(result.submissions))
-    folder = args.report_dir or os.path.join(args.course_dir, "reports", "autograde", args.assignment)
+    folder = report_folder(options)
     print(f"\n{len(result.submissions)} submissions in {result.wall_seconds:.1f} s with {result.jobs} jobs; "
           f"report: {os.path.join(folder, 'report.json')} (and .csv)", file=sys.stderr)
     missing = result.isolation.get("missing", [])
