@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import glob
 import logging
 import os
 import site
@@ -69,31 +70,90 @@ class AutogradeOptions:
 
 def autograde(options: AutogradeOptions) -> report.ClassReport:
     """Grade every submission of ``options.assignment``; return the class report (also written)."""
+    if is_pattern(options.assignment):
+        raise ValueError(f"{options.assignment!r} names several assignments: use autograde_course")
+    return autograde_course(options)[0]
+
+
+def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
+    """Grade every assignment that ``options.assignment`` names (a name, or a pattern such as ``*``,
+    nbgrader's idiom for all of them) from one warm pool; return one class report per assignment
+    (each also written to its own folder)."""
     course = Path(options.course_dir).resolve()
-    started, clock = report.now(), time.monotonic()
-    folder = report_folder(options)
-    folder.mkdir(parents=True, exist_ok=True)
     from ..nbgrader.converter import shared_engines
 
-    with _cwd(course), _logging_to(folder / "autograde.log") as log_handler, shared_engines():
-        converter, settings = _converter(options, course, log_handler)
-        server = not converter.coursedir.db_url.startswith("sqlite")  # a database server serializes shards' writes
-        with _exclusive(course, options.shard if server else None):
-            submissions = converter.find_submissions()
-            if options.shard:
-                k, n = options.shard
-                submissions = submissions[k - 1::n]
-            config = sandbox_config(options, settings, converter.coursedir, course)
-            isolation = sandbox.check(config) if options.isolate else {"applied": [], "missing": ["isolation: off"]}
-            grading = _Grading(options, settings, converter, config, len(submissions))
-            with WorkerPool(_pool_config(options, settings, folder)) as pool:
-                grading.run(pool, submissions)
+    with _cwd(course), shared_engines(), contextlib.ExitStack() as stack:
+        assignments = submitted_assignments(options, course) if is_pattern(options.assignment) else [options.assignment]
+        runs = []
+        for assignment in assignments:
+            one = dataclasses.replace(options, assignment=assignment)
+            folder = report_folder(one)
+            folder.mkdir(parents=True, exist_ok=True)
+            log_handler = stack.enter_context(_logging_to(folder / "autograde.log"))
+            converter, settings = _converter(one, course, log_handler)
+            runs.append((one, folder, converter, settings))
+        first_converter, settings = runs[0][2], runs[0][3]
+        server = not first_converter.coursedir.db_url.startswith("sqlite")  # a database server serializes shards' writes
+        stack.enter_context(_exclusive(course, options.shard if server else None))
+        pool_folder = runs[0][1] if len(runs) == 1 else course / "reports" / "autograde"
+        bar = _progress_bar(options)
+        gradings, started = {}, {}
+        with bar, WorkerPool(_pool_config(options, settings, pool_folder)) as pool:
+            for one, folder, converter, course_settings in runs:  # dispatch each assignment in turn...
+                started[one.assignment] = (report.now(), time.monotonic())
+                submissions = converter.find_submissions()
+                if options.shard:
+                    k, n = options.shard
+                    submissions = submissions[k - 1::n]
+                config = sandbox_config(one, course_settings, converter.coursedir, course)
+                isolation = sandbox.check(config) if one.isolate else {"applied": [], "missing": ["isolation: off"]}
+                grading = gradings[one.assignment] = _Grading(one, course_settings, converter, config, bar, isolation)
+                bar.total += len(submissions)
+                bar.refresh()
+                for submission in submissions:
+                    grading.prepare(pool, submission)
+                    _dispatch(gradings, pool.events(block=False))
+            _dispatch(gradings, pool.events())  # ...while the pool works through all of them
             warnings = pool.preload_errors + pool.start_errors
-    results = list(grading.reports.values())
-    class_report = report.ClassReport(options.assignment, started, time.monotonic() - clock, options.jobs,
-                                      isolation, _merge_previous(folder, results), warnings)
-    report.write(class_report, folder)
-    return dataclasses.replace(class_report, submissions=results)
+    reports = []
+    for one, folder, _converter_, _settings in runs:
+        grading = gradings[one.assignment]
+        results = list(grading.reports.values())
+        begun, clock = started[one.assignment]
+        class_report = report.ClassReport(one.assignment, begun, grading.finished - clock, options.jobs,
+                                          grading.isolation, _merge_previous(folder, results), warnings)
+        report.write(class_report, folder)
+        reports.append(dataclasses.replace(class_report, submissions=results))
+    return reports
+
+
+def is_pattern(assignment: str) -> bool:
+    """Whether an assignment argument is a glob pattern (``*``, ``0?_*``, ``[12]*``), as nbgrader allows."""
+    return any(character in assignment for character in "*?[")
+
+
+def submitted_assignments(options: AutogradeOptions, course: Path) -> list[str]:
+    """The assignments matching ``options.assignment`` that have at least one submission, sorted."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(root=str(course))
+    pattern = coursedir.format_path(coursedir.submitted_directory, "*", options.assignment)
+    names = sorted({Path(folder).name for folder in glob.glob(pattern) if os.path.isdir(folder)})
+    if not names:
+        raise SystemExit(f"no submissions for any assignment matching {options.assignment!r} in "
+                         f"{coursedir.format_path(coursedir.submitted_directory, '*', '.')}")
+    return names
+
+
+def _dispatch(gradings: dict[str, "_Grading"], events) -> None:
+    for kind, task, result in events:
+        gradings[task["assignment"]].handle(kind, task, result)
+
+
+def _progress_bar(options: AutogradeOptions):
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit="student", disable=not options.progress, file=sys.stderr, dynamic_ncols=True)
 
 
 def report_folder(options: AutogradeOptions) -> Path:
@@ -182,10 +242,9 @@ class _Grading:
     """One run: prepare, dispatch and finish submissions, keeping a report per student."""
 
     def __init__(self, options: AutogradeOptions, settings: ClassGrade, converter, config: sandbox.SandboxConfig,
-                 total: int) -> None:
-        from tqdm import tqdm
-
-        self.options, self.converter = options, converter
+                 bar, isolation: dict) -> None:
+        self.options, self.converter, self.bar, self.isolation = options, converter, bar, isolation
+        self.finished = time.monotonic()  # when the last submission closed
         self.reports: dict[str, report.SubmissionReport] = {}
         self.outstanding: dict[str, set[str]] = {}
         self.running: set[str] = set()
@@ -201,22 +260,10 @@ class _Grading:
                           "kernel_start": options.kernel_start, "hard_timeout": hard,
                           "extra_arguments": execute.get("extra_arguments", []), "preload": list(_preload(options, settings)),
                           "watched_modules": list(settings.watched_modules)}
-        self.bar = tqdm(total=total, unit="student", disable=not options.progress, file=sys.stderr, dynamic_ncols=True)
 
-    def run(self, pool: WorkerPool, submissions) -> None:
-        try:
-            for submission in submissions:
-                self._prepare(pool, submission)
-                for event in pool.events(block=False):
-                    self._handle(*event)
-            for event in pool.events():
-                self._handle(*event)
-        finally:
-            self.bar.close()
-
-    def _prepare(self, pool: WorkerPool, submission) -> None:
+    def prepare(self, pool: WorkerPool, submission) -> None:
         student = submission.student
-        self.bar.set_description_str(f"preparing {student}")
+        self.bar.set_description_str(f"preparing {self.options.assignment}: {student}")
         try:
             prepared = self.converter.prepare(submission)
         except Exception as error:  # one submission must not stop the class
@@ -236,14 +283,15 @@ class _Grading:
             if not self.execute_enabled:
                 self._finish(student, notebook, nbformat.read(self.converter.autograded_path(student, notebook), as_version=4))
                 continue
-            pool.submit(dict(self.base_task, id=uuid.uuid4().hex, student=student, notebook=notebook,
+            pool.submit(dict(self.base_task, id=uuid.uuid4().hex, assignment=self.options.assignment,
+                             student=student, notebook=notebook,
                              notebook_path=self.converter.autograded_path(student, notebook),
                              files_dir=os.path.dirname(self.converter.autograded_path(student, notebook)),
                              skip_files=[os.path.basename(p) for p in submission.notebooks]))
         if not self.outstanding[student]:
             self._close(student)
 
-    def _handle(self, kind: str, task: dict, result: dict | None) -> None:
+    def handle(self, kind: str, task: dict, result: dict | None) -> None:
         student, notebook = task["student"], task["notebook"]
         if kind == "start":
             self.running.add(student)
@@ -286,6 +334,7 @@ class _Grading:
         self.running.discard(student)
         self.bar.set_postfix_str(f"{student}: {entry.score:g}/{entry.max_score:g} {','.join(entry.status)}", refresh=False)
         self.bar.update(1)
+        self.finished = time.monotonic()
 
 
 def _merge_previous(folder: Path, results: list[report.SubmissionReport]) -> list[report.SubmissionReport]:

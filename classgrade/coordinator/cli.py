@@ -7,6 +7,7 @@ fall back to the ``ClassGrade`` section of the course's ``nbgrader_config.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -26,8 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m classgrade",
                                      description="Grade nbgrader submissions in parallel, isolated kernels.")
     commands = parser.add_subparsers(dest="command", required=True)
-    grade = commands.add_parser("autograde", help="autograde every submission of an assignment (run in the course folder)")
-    grade.add_argument("assignment", help="assignment name, e.g. 02_reparameterization")
+    grade = commands.add_parser("autograde", help="autograde every submission of an assignment, or of all ('*'), in the course folder")
+    grade.add_argument("assignment", help="assignment name, e.g. 02_reparameterization, or a pattern: '*' grades every "
+                       "assignment that has submissions, from one warm pool")
     grade.add_argument("--course-dir", default=".", help="the nbgrader course folder (default: here)")
     grade.add_argument("--student", default="*", help="a student id or glob pattern: regrade only those")
     grade.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="notebooks executed at once (default: CPU count)")
@@ -83,14 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(check(), indent=2))
         return 0
     from . import report
-    from .autograde import autograde, report_folder
+    from .autograde import autograde_course, report_folder
 
     options = options_from(args)
-    result = autograde(options)
-    print(report.format_table(result.submissions))
-    folder = report_folder(options)
-    print(f"\n{len(result.submissions)} submissions in {result.wall_seconds:.1f} s with {result.jobs} jobs; "
-          f"report: {os.path.join(folder, 'report.json')} (and .csv)", file=sys.stderr)
+    results = autograde_course(options)
+    for result in results:
+        if len(results) > 1:
+            print(f"\n{result.assignment}")
+        print(report.format_table(result.submissions))
+    for result in results:
+        folder = report_folder(dataclasses.replace(options, assignment=result.assignment))
+        print(f"{result.assignment}: {len(result.submissions)} submissions in {result.wall_seconds:.1f} s with "
+              f"{result.jobs} jobs; report: {os.path.join(folder, 'report.json')} (and .csv)", file=sys.stderr)
+    result = results[0]
     missing = result.isolation.get("missing", [])
     if missing:
         print("isolation missing: " + "; ".join(missing), file=sys.stderr)

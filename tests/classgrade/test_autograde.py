@@ -217,3 +217,35 @@ def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, 
     assert report["untouched"]["score"] == 0
     assert (report["broken"]["score"], report["broken"]["status"]) == (0, ["invalid-notebook"])
     assert not report["solved"]["flags"], report["solved"]["flags"]
+
+
+def test_a_pattern_grades_every_assignment_from_one_pool_like_nbgrader(tmp_path):
+    """``autograde "*"`` (nbgrader's idiom for every assignment) grades each assignment that has
+    submissions, writes one report per assignment, and fills the gradebook as nbgrader's own
+    ``autograde "*"`` does."""
+    students = ["correct", "wrong", "empty"]
+    course = support.make_course(tmp_path / "course")
+    support.make_course(course, "kl_again")
+    for assignment in (support.ASSIGNMENT, "kl_again"):
+        for student in students:
+            support.submit(course, student, support.SUBMISSIONS[student], assignment)
+    theirs = shutil.copytree(course, tmp_path / "theirs")
+    support.nbgrader(theirs, "autograde", "*", "--OverwriteCells.add_missing_cells=True")
+
+    command = [sys.executable, "-m", "classgrade", "autograde", "*", *FAST, "--jobs", "2"]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("student") >= 2  # a table per assignment
+    for assignment in (support.ASSIGNMENT, "kl_again"):
+        report = json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text())
+        assert sorted(by_student(report)) == sorted(students)
+        assert support.grades_table(course, assignment) == support.grades_table(theirs, assignment)
+    assert "workers.log" in {p.name for p in (course / "reports" / "autograde").iterdir()}  # one pool for both
+
+
+def test_a_pattern_that_matches_no_submission_says_so(tmp_path):
+    course = support.make_course(tmp_path / "course")
+    command = [sys.executable, "-m", "classgrade", "autograde", "*", *FAST]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "no submissions for any assignment matching '*'" in result.stderr
