@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 
 from vae_course.data import CLASS_NAMES
-from vae_course.language import CLASS_NAMES_ID, LANGUAGE_VARIABLE, class_name, language, localize, t
+from vae_course.language import CLASS_NAMES_ID, LANGUAGE_VARIABLE, class_label, language, localize, t
 
 
 def test_english_when_the_variable_is_unset(monkeypatch):
     monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
     assert language() == "en"
     assert t("better", "lebih baik") == "better"
-    assert class_name("Sneaker") == "Sneaker"
+    assert class_label("Sneaker") == "Sneaker"
 
 
 def test_indonesian_when_the_build_asks_for_it(monkeypatch):
     monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
     assert t("better", "lebih baik") == "lebih baik"
-    assert class_name("Sneaker") == "Sepatu kets"
+    assert class_label("Sneaker") == "Sepatu kets"
 
 
 def test_an_unknown_language_is_an_error(monkeypatch):

@@ -67,7 +67,7 @@ def t(en: str, id: str) -> str:  # noqa: A002 - `id` is the language code, as in
     return id if language() == "id" else en
 
 
-def class_name(name: str) -> str:
+def class_label(name: str) -> str:
     """A Fashion-MNIST class name (one of ``CLASS_NAMES``) in the edition's language."""
     return t(name, CLASS_NAMES_ID[name])
 
