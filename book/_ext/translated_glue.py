@@ -32,7 +32,9 @@ class _PlainInlineMarkdown:
 
     def render_markdown_inline(self, mime) -> list[nodes.Node]:
         if MARKUP.search(mime.content):
-            raise RetrievalError(f"glued Markdown with markup cannot be translated: {mime.content!r}")
+            raise RetrievalError(
+                f"glued Markdown with markup cannot be translated: {mime.content!r}"
+            )
         return [nodes.Text(mime.content)]
 
 
@@ -50,8 +52,12 @@ def _with_page_fallback(retrieve):
             renderer = document.get("nb_renderer")
             if not isinstance(renderer, NbElementRenderer):
                 renderer = _PlainInlineMarkdown()
-            return VariableOutput(data=data[key]["data"], metadata=data[key].get("metadata", {}),
-                                  nb_renderer=renderer, vtype="glue")
+            return VariableOutput(
+                data=data[key]["data"],
+                metadata=data[key].get("metadata", {}),
+                nb_renderer=renderer,
+                vtype="glue",
+            )
 
     return retrieve_glue_data
 
