@@ -21,6 +21,7 @@ ASSIGNMENTS = (
     "04_mlp_vae",
     "05_conv_vae",
     "06_latent_space",
+    "07_training_loop",
 )
 
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
@@ -196,6 +197,57 @@ def tsne_embedding(codes, seed=0, perplexity=30.0):
     return TSNE(2, perplexity=perplexity, init="random", learning_rate="auto", random_state=seed).fit_transform(data)
 ''',
     },
+    "07_training_loop": {
+        # Zeroes after the step instead of before, writes the loss out, returns float(tensor).
+        "train_step": '''
+from vae_course import kl_divergence, reconstruction_loss
+
+
+def train_step(model, batch, optimizer, beta=1.0):
+    x_hat, mu, logvar = model(batch)
+    loss = torch.mean(reconstruction_loss(x_hat, batch) + beta * kl_divergence(mu, logvar))
+    loss.backward()
+    optimizer.step()
+    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing
+    return float(loss.detach())
+''',
+        # inference_mode, per-image sums, torch.split, and the caller's mode restored afterwards.
+        "evaluate": '''
+import vae_course
+
+
+def evaluate(model, images, batch_size=1000):
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64)
+    with torch.inference_mode():
+        for x in torch.split(images, batch_size):
+            x_hat, mu, logvar = model(x)
+            total += (vae_course.reconstruction_loss(x_hat, x) + vae_course.kl_divergence(mu, logvar)).sum().double()
+    model.train(was_training)
+    return total.item() / images.shape[0]
+''',
+        # A DataLoader with its own generator, and a loss weighted by batch size.
+        "train": '''
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, beta=1.0, seed=0):
+    torch.manual_seed(seed)
+    loader = DataLoader(TensorDataset(train_images), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    train_loss, val_loss = [], []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, count = 0.0, 0
+        for (x,) in loader:
+            total += train_step(model, x, optimizer, beta=beta) * len(x)
+            count += len(x)
+        train_loss.append(total / count)
+        val_loss.append(evaluate(model, val_images, batch_size=256))
+    return {"train_loss": train_loss, "val_loss": val_loss}
+''',
+    },
 }
 
 # The given code a student could call: the answer to "write reparameterize" must not be this.
@@ -337,6 +389,49 @@ def encode_means(model, images, batch_size=1000, device=None):
 def spherical_interpolation(z_start, z_end, num_steps):
     return linear_interpolation(z_start, z_end, num_steps)
 ''', {"test_slerp_values"}, "check_spherical_interpolation", ["values"]),
+    _mistake("zero-grad", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
+        "    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing\n", ""),
+        {"test_train_step_zero_grad", "test_train_modes", "test_train_falls", "test_train_reference"},
+        "check_train_step", ["zero_grad"]),
+    _mistake("step-order", "07_training_loop", "train_step", '''
+def train_step(model, batch, optimizer, beta=1.0):
+    x_hat, mu, logvar = model(batch)
+    loss = negative_elbo(x_hat, batch, mu, logvar, beta=beta)
+    loss.backward()
+    optimizer.zero_grad()  # too late: this throws away the gradients backward just computed
+    optimizer.step()
+    return loss.item()
+''', {"test_train_step_shapes", "test_train_step_values", "test_train_step_zero_grad", "test_train_falls",
+        "test_train_reference"}, "check_train_step", ["shapes", "values"]),
+    _mistake("beta-ignored", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
+        "+ beta * kl_divergence", "+ kl_divergence"), {"test_train_step_values"}, "check_train_step", ["values"]),
+    _mistake("eval-mode", "07_training_loop", "evaluate", CORRECT["07_training_loop"]["evaluate"].replace(
+        "    model.eval()\n", ""), {"test_evaluate_behaviour", "test_train_modes"}, "check_evaluate", ["behaviour"]),
+    _mistake("batch-weighted-mean", "07_training_loop", "evaluate", '''
+def evaluate(model, images, batch_size=1000):
+    model.eval()
+    with torch.no_grad():
+        means = []
+        for x in torch.split(images, batch_size):
+            x_hat, mu, logvar = model(x)
+            means.append(negative_elbo(x_hat, x, mu, logvar).item())
+    return sum(means) / len(means)  # the mean of batch means over-weights a small last batch
+''', {"test_evaluate_values"}, "check_evaluate", ["values"]),
+    _mistake("train-mode", "07_training_loop", "train", '''
+def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, beta=1.0, seed=0):
+    torch.manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"train_loss": [], "val_loss": []}
+    model.train()  # once: after the first validation the model stays in eval mode
+    for epoch in range(epochs):
+        order = torch.randperm(len(train_images))
+        losses = [train_step(model, train_images[order[i : i + batch_size]], optimizer, beta)
+                  for i in range(0, len(train_images), batch_size)]
+        history["train_loss"].append(sum(losses) / len(losses))
+        model.eval()
+        history["val_loss"].append(evaluate(model, val_images))
+    return history
+''', {"test_train_modes"}, "check_train", ["modes"]),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).
@@ -354,6 +449,9 @@ CHECKS = {
     "manifold_grid": "check_manifold_grid",
     "encode_means": "check_encode_means",
     "tsne_embedding": "check_tsne_embedding",
+    "train_step": "check_train_step",
+    "evaluate": "check_evaluate",
+    "train": "check_train",
 }
 
 

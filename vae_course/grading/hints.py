@@ -7,6 +7,8 @@ The names are stable: tests and instructors can search feedback for them.
 
 from __future__ import annotations
 
+from .hints_extra import EXTRA_HINTS
+
 HINTS: dict[str, str] = {
     # --- any exercise
     "not-implemented": "Replace `raise NotImplementedError()` with your code.",
@@ -117,6 +119,7 @@ HINTS: dict[str, str] = {
         "The embedding does not keep neighbours together. Fit t-SNE on the codes you are given, "
         "with 2 output dimensions and the given perplexity."
     ),
+    **EXTRA_HINTS,  # assignments 7 (the training loop) and 8 (bounds)
 }
 
 
