@@ -22,6 +22,7 @@ ASSIGNMENTS = (
     "05_conv_vae",
     "06_latent_space",
     "07_training_loop",
+    "08_bounds",
 )
 
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
@@ -247,6 +248,35 @@ def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, bet
         val_loss.append(evaluate(model, val_images, batch_size=256))
     return {"train_loss": train_loss, "val_loss": val_loss}
 ''',
+    },    "08_bounds": {
+        "kl_diagonal_gaussians": '''
+def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
+    var_q, var_p = logvar_q.exp(), logvar_p.exp()
+    return 0.5 * torch.sum(torch.log(var_p / var_q) + (var_q + (mu_q - mu_p) ** 2) / var_p - 1, dim=1)
+''',
+        # torch.distributions for the densities, one decode per sample, the library's reparameterize.
+        "log_importance_weights": '''
+from torch.distributions import Normal
+
+from vae_course import reparameterize
+
+
+def log_importance_weights(model, x, num_samples, generator=None, eps=None):
+    mu, logvar = model.encode(x)
+    rows = []
+    for i in range(num_samples):
+        noise = eps[i] if eps is not None else torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+        z = reparameterize(mu, logvar, noise)
+        log_px = -reconstruction_loss(model.decode(z), x)
+        log_pz = Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z).sum(dim=1)
+        log_qz = Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(dim=1)
+        rows.append(log_px + log_pz - log_qz)
+    return torch.stack(rows)
+''',
+        "log_mean_exp": '''
+def log_mean_exp(values, dim=0):
+    return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
+''',
     },
 }
 
@@ -431,7 +461,37 @@ def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, bet
         model.eval()
         history["val_loss"].append(evaluate(model, val_images))
     return history
-''', {"test_train_modes"}, "check_train", ["modes"]),
+''', {"test_train_modes"}, "check_train", ["modes"]),    _mistake("kl-swapped", "08_bounds", "kl_diagonal_gaussians", '''
+def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
+    var_q, var_p = logvar_q.exp(), logvar_p.exp()  # then the roles of q and p swapped below
+    return 0.5 * torch.sum(torch.log(var_q / var_p) + (var_p + (mu_q - mu_p) ** 2) / var_q - 1, dim=1)
+''', {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
+    _mistake("kl-trace", "08_bounds", "kl_diagonal_gaussians", CORRECT["08_bounds"]["kl_diagonal_gaussians"].replace(
+        "(var_q + (mu_q - mu_p) ** 2) / var_p", "(mu_q - mu_p) ** 2 / var_p"),
+        {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
+    _mistake("iw-prior-missing", "08_bounds", "log_importance_weights",
+        CORRECT["08_bounds"]["log_importance_weights"].replace("log_px + log_pz - log_qz", "log_px - log_qz"),
+        {"test_iw_values"}, "check_log_importance_weights", ["values"]),
+    _mistake("log-2pi", "08_bounds", "log_importance_weights", '''
+def log_importance_weights(model, x, num_samples, generator=None, eps=None):
+    mu, logvar = model.encode(x)
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    x_hat = model.decode(z.flatten(0, 1))
+    log_px = -reconstruction_loss(x_hat, x.repeat(num_samples, 1, 1, 1)).view(num_samples, -1)
+    log_pz = -0.5 * z.pow(2).sum(-1)  # the constant -D/2 log(2 pi) left out here...
+    log_qz = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)  # ... but kept here
+    return log_px + log_pz - log_qz
+''', {"test_iw_values"}, "check_log_importance_weights", ["values"]),
+    _mistake("mean-of-log", "08_bounds", "log_mean_exp", '''
+def log_mean_exp(values, dim=0):
+    return values.mean(dim=dim)  # the ELBO, not the IWAE bound
+''', {"test_lme_values", "test_lme_stable"}, "check_log_mean_exp", ["values", "stable"]),
+    _mistake("log-mean-exp-overflow", "08_bounds", "log_mean_exp", '''
+def log_mean_exp(values, dim=0):
+    return torch.log(torch.mean(torch.exp(values), dim=dim))  # exp overflows for large log weights
+''', {"test_lme_stable"}, "check_log_mean_exp", ["stable"]),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).
@@ -452,6 +512,9 @@ CHECKS = {
     "train_step": "check_train_step",
     "evaluate": "check_evaluate",
     "train": "check_train",
+    "kl_diagonal_gaussians": "check_kl_diagonal_gaussians",
+    "log_importance_weights": "check_log_importance_weights",
+    "log_mean_exp": "check_log_mean_exp",
 }
 
 

@@ -41,6 +41,7 @@ from .checks_latent import (
 )
 from .checks_losses import check_negative_elbo, check_reconstruction_loss
 from .checks_models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
+from .checks_bounds import check_kl_diagonal_gaussians, check_log_importance_weights, check_log_mean_exp  # noqa: F401 (assignment 8)
 from .checks_training import check_evaluate, check_train, check_train_step  # noqa: F401 (assignment 7)
 from .hints import HINTS
 

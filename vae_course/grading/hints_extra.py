@@ -38,4 +38,40 @@ EXTRA_HINTS: dict[str, str] = {
         "Return {'train_loss': [...], 'val_loss': [...]}: one number per epoch in each list, the "
         "validation loss from `evaluate(model, val_images)` after every epoch."
     ),
+    # --- the KL between two Gaussians
+    "kl-swapped": (
+        "You computed D_KL(p || q): the KL is not symmetric. In D_KL(q || p) the log-variance of p "
+        "comes first, log sigma_p^2 - log sigma_q^2, and both sigma_q^2 and (mu_q - mu_p)^2 are divided by sigma_p^2."
+    ),
+    "kl-trace": (
+        "The trace term is missing: E_q[(z - mu_p)^2] / sigma_p^2 = (sigma_q^2 + (mu_q - mu_p)^2) / sigma_p^2, "
+        "so sigma_q^2 / sigma_p^2 appears next to the squared difference of the means."
+    ),
+    "kl-prior-variance": (
+        "Divide by the variance of p: the terms are sigma_q^2 / sigma_p^2 and (mu_q - mu_p)^2 / sigma_p^2 "
+        "(with p = N(0, I) the division is by 1, which is why the VAE's KL does not show it)."
+    ),
+    "kl-prior-assumed": "Here p is not N(0, I): use mu_p and logvar_p.",
+    # --- importance weights and the IWAE bound
+    "iw-prior-missing": "A log weight has three terms, log p(x|z) + log p(z) - log q(z|x): log p(z) is missing.",
+    "iw-q-sign": "The weight is p(x, z) / q(z|x): *subtract* log q(z|x).",
+    "iw-likelihood-sign": (
+        "log p(x|z) is *minus* the reconstruction loss: binary cross-entropy is a negative log-likelihood."
+    ),
+    "log-2pi": (
+        "Each Gaussian log-density has the constant -D/2 log(2 pi). Keep it in both log p(z) and "
+        "log q(z|x) (or leave it out of both: it cancels), not in one of them only."
+    ),
+    "iw-shape": "Return shape (S, B): one row per sample z, one column per image.",
+    "mean-of-log": (
+        "You averaged the log weights: that is the ELBO again (Jensen: the mean of the logs is at most "
+        "the log of the mean). The IWAE bound is the log of the mean of the weights, log (1/k) sum_i exp(log w_i)."
+    ),
+    "log-sum-not-mean": "That is the log of the *sum* of the weights: subtract log k to get the log of their mean.",
+    "log-mean-exp-overflow": (
+        "exp overflows for log weights of hundreds of nats (exp(89) is inf in float32, exp(710) in float64) "
+        "and underflows to 0 for large negative ones. Subtract the maximum first: "
+        "m + log(mean(exp(v - m))) with m = max(v), or use torch.logsumexp(v, dim) - log k."
+    ),
+    "wrong-dim": "Reduce over the dimension `dim` you are given, and only that one.",
 }
