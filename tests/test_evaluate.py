@@ -1,9 +1,11 @@
 import math
 
+import numpy as np
+
 import pytest
 import torch
 
-from vae_course.evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood, log_importance_weights, log_mean_exp
+from vae_course.evaluate import active_units, evaluate_negative_elbo, iwae_negative_log_likelihood, log_importance_weights, log_mean_exp
 from vae_course.gaussian import kl_divergence
 from vae_course.models import build_model
 
@@ -90,3 +92,13 @@ def test_pinned_noise_gives_the_weights_of_the_generator_path(images):
         drawn = log_importance_weights(model, images, 3, torch.Generator().manual_seed(5))
         eps = torch.randn((3, images.shape[0], 4), generator=torch.Generator().manual_seed(5))
         torch.testing.assert_close(log_importance_weights(model, images, 3, eps=eps), drawn)
+
+
+def test_active_units_against_numpy():
+    rng = np.random.default_rng(0)
+    scales = np.array([1.0, 0.5, 0.05, 0.2, 0.0])  # standard deviations; variances 1, 0.25, 0.0025, 0.04, 0
+    mu = rng.standard_normal((500, 5)) * scales + rng.standard_normal(5)  # the offsets do not matter
+    expected = np.var(mu, axis=0, ddof=1) > 0.01  # oracle: NumPy's unbiased variance over the images
+    got = active_units(torch.from_numpy(mu))
+    assert got.dtype == torch.bool and got.tolist() == expected.tolist() == [True, True, False, True, False]
+    assert active_units(torch.from_numpy(mu), threshold=0.1).tolist() == [True, True, False, False, False]

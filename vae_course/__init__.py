@@ -16,7 +16,13 @@ from .data import (
     train_val_split,
 )
 from .device import resolve_device
-from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood, log_importance_weights, log_mean_exp
+from .evaluate import (
+    active_units,
+    evaluate_negative_elbo,
+    iwae_negative_log_likelihood,
+    log_importance_weights,
+    log_mean_exp,
+)
 from .gaussian import kl_diagonal_gaussians, kl_divergence, kl_per_dimension, reparameterize
 from .latent import (
     encode_means,
@@ -63,6 +69,7 @@ __all__ = [
     "MLPVAEConfig",
     "NonFiniteLossError",
     "TrainConfig",
+    "active_units",
     "build_model",
     "encode_means",
     "evaluate_negative_elbo",

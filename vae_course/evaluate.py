@@ -58,6 +58,23 @@ def evaluate_negative_elbo(
     return {"negative_elbo": reconstruction + kl, "reconstruction": reconstruction, "kl": kl}
 
 
+def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
+    r"""Which latent dimensions the encoder uses: :math:`\operatorname{Var}_x(\mu_j(x)) > \text{threshold}`.
+
+    A dimension whose posterior mean hardly moves from image to image carries no information about
+    the image: its posterior has collapsed onto the prior, and its KL is near 0. Burda et al. (2016)
+    count the active units with the threshold 0.01.
+
+    Args:
+        mu: posterior means of many images, shape (N, D), N >= 2.
+        threshold: the smallest variance of an active dimension.
+
+    Returns:
+        A bool mask, shape (D,); ``.sum()`` is the number of active units.
+    """
+    return mu.var(dim=0) > threshold  # (D,)  unbiased variance over the images
+
+
 def log_mean_exp(values: torch.Tensor, dim: int = 0) -> torch.Tensor:
     r""":math:`\log \frac{1}{k} \sum_i e^{v_i}` along ``dim``, without overflow or underflow.
 
