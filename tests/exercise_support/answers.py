@@ -23,6 +23,7 @@ ASSIGNMENTS = (
     "06_latent_space",
     "07_training_loop",
     "08_bounds",
+    "09_beta_collapse",
 )
 
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
@@ -277,6 +278,19 @@ def log_importance_weights(model, x, num_samples, generator=None, eps=None):
 def log_mean_exp(values, dim=0):
     return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
 ''',
+    },    "09_beta_collapse": {
+        "kl_per_dimension": '''
+def kl_per_dimension(mu, logvar):
+    variance = torch.exp(logvar)
+    return (mu * mu + variance - logvar - 1) / 2
+''',
+        # The biased variance, written out, and a float mask turned into bools.
+        "active_units": '''
+def active_units(mu, threshold=0.01):
+    centred = mu - mu.mean(dim=0, keepdim=True)
+    variance = (centred ** 2).mean(dim=0)
+    return (variance > threshold).float() > 0.5
+''',
     },
 }
 
@@ -491,7 +505,19 @@ def log_mean_exp(values, dim=0):
     _mistake("log-mean-exp-overflow", "08_bounds", "log_mean_exp", '''
 def log_mean_exp(values, dim=0):
     return torch.log(torch.mean(torch.exp(values), dim=dim))  # exp overflows for large log weights
-''', {"test_lme_stable"}, "check_log_mean_exp", ["stable"]),
+''', {"test_lme_stable"}, "check_log_mean_exp", ["stable"]),    _mistake("kl-summed", "09_beta_collapse", "kl_per_dimension", '''
+def kl_per_dimension(mu, logvar):
+    return -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(dim=1)  # summed: the dimensions are lost
+''', {"test_kld_shapes", "test_kld_values", "test_kld_gradients"}, "check_kl_per_dimension",
+        ["shapes", "values", "gradients"]),
+    _mistake("au-std", "09_beta_collapse", "active_units", '''
+def active_units(mu, threshold=0.01):
+    return mu.std(dim=0) > threshold  # the standard deviation, not the variance
+''', {"test_au_values"}, "check_active_units", ["values"]),
+    _mistake("au-mean", "09_beta_collapse", "active_units", '''
+def active_units(mu, threshold=0.01):
+    return mu.mean(dim=0).abs() > threshold
+''', {"test_au_values"}, "check_active_units", ["values"]),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).
@@ -515,6 +541,8 @@ CHECKS = {
     "kl_diagonal_gaussians": "check_kl_diagonal_gaussians",
     "log_importance_weights": "check_log_importance_weights",
     "log_mean_exp": "check_log_mean_exp",
+    "kl_per_dimension": "check_kl_per_dimension",
+    "active_units": "check_active_units",
 }
 
 

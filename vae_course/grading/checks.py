@@ -29,6 +29,7 @@ mistake. ``part=None`` runs every part in order.
 
 from __future__ import annotations
 
+from .checks_collapse import check_active_units, check_kl_per_dimension  # noqa: F401 (assignment 9)
 from .checks_core import CheckFailure
 from .checks_gaussian import check_kl_divergence, check_reparameterize
 from .checks_latent import (

@@ -119,7 +119,7 @@ HINTS: dict[str, str] = {
         "The embedding does not keep neighbours together. Fit t-SNE on the codes you are given, "
         "with 2 output dimensions and the given perplexity."
     ),
-    **EXTRA_HINTS,  # assignments 7 (the training loop) and 8 (bounds)
+    **EXTRA_HINTS,  # assignments 7 (the training loop), 8 (bounds) and 9 (posterior collapse)
 }
 
 

@@ -1,4 +1,4 @@
-"""Hints of the assignments on the training loop (7) and on bounds (8): merged into :data:`.hints.HINTS`."""
+"""Hints of the assignments on the training loop (7), bounds (8) and posterior collapse (9): merged into :data:`.hints.HINTS`."""
 
 from __future__ import annotations
 
@@ -74,4 +74,15 @@ EXTRA_HINTS: dict[str, str] = {
         "m + log(mean(exp(v - m))) with m = max(v), or use torch.logsumexp(v, dim) - log k."
     ),
     "wrong-dim": "Reduce over the dimension `dim` you are given, and only that one.",
+    # --- KL per dimension and active units
+    "kl-summed": "Keep the latent dimensions apart: return shape (B, D), one KL per example and dimension (do not sum).",
+    "kl-batch-mean": "Keep the examples apart: return shape (B, D); average over the batch later, when you plot.",
+    "au-mask": "Return a mask of shape (D,), one True/False per latent dimension (its `.sum()` counts the active units).",
+    "au-dim": "Take the variance over the images (dim 0 of mu, shape (N, D)), one value per latent dimension.",
+    "au-std": "Compare the *variance* of mu_j over the images with the threshold, not its standard deviation.",
+    "au-threshold": "Use the `threshold` you are given, not a fixed 0.01.",
+    "au-mean": (
+        "A dimension is active when its posterior mean *varies* from image to image: use the variance "
+        "over the images, not the mean (a constant offset carries no information)."
+    ),
 }
