@@ -1,11 +1,16 @@
 import math
 
 import numpy as np
-
 import pytest
 import torch
 
-from vae_course.evaluate import active_units, evaluate_negative_elbo, iwae_negative_log_likelihood, log_importance_weights, log_mean_exp
+from vae_course.evaluate import (
+    active_units,
+    evaluate_negative_elbo,
+    iwae_negative_log_likelihood,
+    log_importance_weights,
+    log_mean_exp,
+)
 from vae_course.gaussian import kl_divergence
 from vae_course.models import build_model
 

@@ -1,6 +1,7 @@
 import pytest
 import torch
-from torch.distributions import Independent, Normal, kl_divergence as torch_kl
+from torch.distributions import Independent, Normal
+from torch.distributions import kl_divergence as torch_kl
 
 from vae_course.gaussian import (
     gaussian_log_density,

@@ -29,6 +29,11 @@ mistake. ``part=None`` runs every part in order.
 
 from __future__ import annotations
 
+from .checks_bounds import (  # noqa: F401 (assignment 8)
+    check_kl_diagonal_gaussians,
+    check_log_importance_weights,
+    check_log_mean_exp,
+)
 from .checks_collapse import check_active_units, check_kl_per_dimension  # noqa: F401 (assignment 9)
 from .checks_core import CheckFailure
 from .checks_gaussian import check_kl_divergence, check_reparameterize
@@ -42,7 +47,6 @@ from .checks_latent import (
 )
 from .checks_losses import check_negative_elbo, check_reconstruction_loss
 from .checks_models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
-from .checks_bounds import check_kl_diagonal_gaussians, check_log_importance_weights, check_log_mean_exp  # noqa: F401 (assignment 8)
 from .checks_training import check_evaluate, check_train, check_train_step  # noqa: F401 (assignment 7)
 from .hints import HINTS
 

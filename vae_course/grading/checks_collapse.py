@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -25,7 +25,9 @@ from .checks_gaussian import gaussian_inputs
 
 def _per_dimension_hint(batch: int, dims: int) -> Callable[[tuple], str | None]:
     def hint(shape: tuple) -> str | None:
-        if shape == (batch,):  # also when batch == dims: summing over D is the likelier mistake
+        if shape == (
+            batch,
+        ):  # also when batch == dims: summing over D is the likelier mistake
             return "kl-summed"
         return "kl-batch-mean" if shape == (dims,) else None
 
@@ -34,37 +36,75 @@ def _per_dimension_hint(batch: int, dims: int) -> Callable[[tuple], str | None]:
 
 def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) -> None:
     """Check a student's ``kl_per_dimension(mu, logvar) -> (B, D)``. Parts: shapes, values, gradients."""
-    student = Student(kl_per_dimension, "kl_per_dimension", (gaussian.kl_per_dimension, gaussian.kl_divergence))
+    student = Student(
+        kl_per_dimension,
+        "kl_per_dimension",
+        (gaussian.kl_per_dimension, gaussian.kl_divergence),
+    )
     what = "kl_per_dimension(mu, logvar)"
 
     def shapes():
         for mu, logvar, _, case in gaussian_inputs(seed=110):
             student.case = case
-            expect_shape(student(mu, logvar), mu.shape, what, case, _per_dimension_hint(*mu.shape))
+            expect_shape(
+                student(mu, logvar),
+                mu.shape,
+                what,
+                case,
+                _per_dimension_hint(*mu.shape),
+            )
 
     def values():
         for mu, logvar, _, case in gaussian_inputs(seed=120):
             student.case = case
             expected = gaussian.kl_per_dimension(mu, logvar)
-            mistakes = {"kl-sign": -expected, "kl-half": 2 * expected,
-                        "exp-logvar-as-std": -0.5 * (1 + 2 * logvar - mu.pow(2) - (2 * logvar).exp())}
-            expect_close(student(mu, logvar), expected, what, case, mistakes, _per_dimension_hint(*mu.shape))
+            mistakes = {
+                "kl-sign": -expected,
+                "kl-half": 2 * expected,
+                "exp-logvar-as-std": -0.5
+                * (1 + 2 * logvar - mu.pow(2) - (2 * logvar).exp()),
+            }
+            expect_close(
+                student(mu, logvar),
+                expected,
+                what,
+                case,
+                mistakes,
+                _per_dimension_hint(*mu.shape),
+            )
 
     def gradient():
         for mu, logvar, _, case in gaussian_inputs(seed=130):
             student.case = case
             mu, logvar = mu.clone().requires_grad_(), logvar.clone().requires_grad_()
-            kl = expect_shape(student(mu, logvar), mu.shape, what, case, _per_dimension_hint(*mu.shape))
+            kl = expect_shape(
+                student(mu, logvar),
+                mu.shape,
+                what,
+                case,
+                _per_dimension_hint(*mu.shape),
+            )
             if not kl.requires_grad:
-                raise CheckFailure(f"The KL does not depend on mu and logvar through autograd ({case}).", hint="no-gradient")
+                raise CheckFailure(
+                    f"The KL does not depend on mu and logvar through autograd ({case}).",
+                    hint="no-gradient",
+                )
             got = gradients(kl, [mu, logvar])
             expected = gradients(gaussian.kl_per_dimension(mu, logvar), [mu, logvar])
             for name, g, e in zip(("mu", "logvar"), got, expected):
                 if g is None:
-                    raise CheckFailure(f"No gradient reaches {name} ({case}).", hint="no-gradient")
-                expect_close(g, e, f"the gradient of the KL with respect to {name}", case)
+                    raise CheckFailure(
+                        f"No gradient reaches {name} ({case}).", hint="no-gradient"
+                    )
+                expect_close(
+                    g, e, f"the gradient of the KL with respect to {name}", case
+                )
 
-    run_parts("kl_per_dimension", {"shapes": shapes, "values": values, "gradients": gradient}, part)
+    run_parts(
+        "kl_per_dimension",
+        {"shapes": shapes, "values": values, "gradients": gradient},
+        part,
+    )
 
 
 # --------------------------------------------------------------------------- active units
@@ -75,25 +115,35 @@ def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) 
 VARIANCES = (0.0, 0.004, 0.03, 0.1, 1.0, 0.002, 2.5, 0.0001)
 
 
-def posterior_means(seed: int, images: int = 300, dims: int = len(VARIANCES)) -> Iterator[tuple[torch.Tensor, str]]:
+def posterior_means(
+    seed: int, images: int = 300, dims: int = len(VARIANCES)
+) -> Iterator[tuple[torch.Tensor, str]]:
     """Hidden means (N, D) whose columns have exactly the sample variances of :data:`VARIANCES` (in some order)."""
     for device in devices():
-        for dtype in (torch.float32, torch.float64) if device.type == "cpu" else (torch.float32,):
+        for dtype in (
+            (torch.float32, torch.float64) if device.type == "cpu" else (torch.float32,)
+        ):
             g = generator(seed)
             order = torch.randperm(len(VARIANCES), generator=g)[:dims]
             variances = torch.tensor(VARIANCES, dtype=torch.float64)[order]  # (D,)
             noise = torch.randn(images, dims, generator=g, dtype=torch.float64)
-            noise = (noise - noise.mean(0)) / noise.std(0)  # unit sample variance per column
-            offsets = 3 * torch.randn(dims, generator=g, dtype=torch.float64)  # where the means sit does not matter
+            noise = (noise - noise.mean(0)) / noise.std(
+                0
+            )  # unit sample variance per column
+            offsets = 3 * torch.randn(
+                dims, generator=g, dtype=torch.float64
+            )  # where the means sit does not matter
             mu = (offsets + noise * variances.sqrt()).to(device, dtype)  # (N, D)
             yield mu, describe(dtype, device, mu=mu.shape)
 
 
 def _mask(got, what: str, case: str, dims: int) -> torch.Tensor:
     if not isinstance(got, torch.Tensor) or got.dim() == 0:
-        raise CheckFailure(f"{what} should return a mask of shape ({dims},), one entry per dimension, "
-                           f"got {type(got).__name__}{'' if not isinstance(got, torch.Tensor) else ' of shape ()'}.",
-                           hint="au-mask")
+        raise CheckFailure(
+            f"{what} should return a mask of shape ({dims},), one entry per dimension, "
+            f"got {type(got).__name__}{'' if not isinstance(got, torch.Tensor) else ' of shape ()'}.",
+            hint="au-mask",
+        )
     return got
 
 
@@ -117,18 +167,35 @@ def check_active_units(active_units: Callable, part: str | None = None) -> None:
                 case = f"{case}, threshold={threshold}"
                 student.case = case
                 expected = evaluate.active_units(mu, threshold)
-                got = expect_shape(_mask(student(mu, threshold), what, case, mu.shape[1]), expected.shape, what, case,
-                                   shape_hint(*mu.shape))
+                got = expect_shape(
+                    _mask(student(mu, threshold), what, case, mu.shape[1]),
+                    expected.shape,
+                    what,
+                    case,
+                    shape_hint(*mu.shape),
+                )
                 got = got.detach().to(expected.device).bool()
                 if torch.equal(got, expected):
                     continue
                 mistakes = {
                     "au-std": mu.std(0) > threshold,
-                    "au-threshold": evaluate.active_units(mu, 0.01) if threshold != 0.01 else None,
+                    "au-threshold": evaluate.active_units(mu, 0.01)
+                    if threshold != 0.01
+                    else None,
                     "au-mean": mu.mean(0).abs() > threshold,
                 }
-                hint = next((name for name, wrong in mistakes.items() if wrong is not None and torch.equal(got, wrong)), None)
-                raise CheckFailure(f"{what} marks {int(got.sum())} of {mu.shape[1]} dimensions active; the reference "
-                                   f"marks {int(expected.sum())} ({case}).", hint=hint)
+                hint = next(
+                    (
+                        name
+                        for name, wrong in mistakes.items()
+                        if wrong is not None and torch.equal(got, wrong)
+                    ),
+                    None,
+                )
+                raise CheckFailure(
+                    f"{what} marks {int(got.sum())} of {mu.shape[1]} dimensions active; the reference "
+                    f"marks {int(expected.sum())} ({case}).",
+                    hint=hint,
+                )
 
     run_parts("active_units", {"shapes": shapes, "values": values}, part)
