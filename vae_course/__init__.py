@@ -16,8 +16,14 @@ from .data import (
     train_val_split,
 )
 from .device import resolve_device
-from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
-from .gaussian import kl_divergence, kl_per_dimension, reparameterize
+from .evaluate import (
+    active_units,
+    evaluate_negative_elbo,
+    iwae_negative_log_likelihood,
+    log_importance_weights,
+    log_mean_exp,
+)
+from .gaussian import kl_diagonal_gaussians, kl_divergence, kl_per_dimension, reparameterize
 from .latent import (
     encode_means,
     interpolate,
@@ -64,6 +70,7 @@ __all__ = [
     "MLPVAEConfig",
     "NonFiniteLossError",
     "TrainConfig",
+    "active_units",
     "build_model",
     "decode",
     "encode_means",
@@ -71,6 +78,7 @@ __all__ = [
     "fit",
     "interpolate",
     "iwae_negative_log_likelihood",
+    "kl_diagonal_gaussians",
     "kl_divergence",
     "kl_per_dimension",
     "linear_interpolation",
@@ -78,6 +86,8 @@ __all__ = [
     "load_fashion_mnist",
     "load_or_train",
     "load_weights",
+    "log_importance_weights",
+    "log_mean_exp",
     "manifold_grid",
     "model_card",
     "negative_elbo",

@@ -29,6 +29,12 @@ mistake. ``part=None`` runs every part in order.
 
 from __future__ import annotations
 
+from .bounds import (  # assignment 8
+    check_kl_diagonal_gaussians,
+    check_log_importance_weights,
+    check_log_mean_exp,
+)
+from .collapse import check_active_units, check_kl_per_dimension  # assignment 9
 from .core import CheckFailure
 from .gaussian import check_kl_divergence, check_reparameterize
 from .latent import (
@@ -41,11 +47,20 @@ from .latent import (
 )
 from .losses import check_negative_elbo, check_reconstruction_loss
 from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
+from .training import check_evaluate, check_train, check_train_step  # assignment 7
 from .hints import HINTS
 
 __all__ = [
     "HINTS",
     "CheckFailure",
+    "check_active_units",
+    "check_evaluate",
+    "check_kl_diagonal_gaussians",
+    "check_kl_per_dimension",
+    "check_log_importance_weights",
+    "check_log_mean_exp",
+    "check_train",
+    "check_train_step",
     "check_conv_vae",
     "check_encode_means",
     "check_kl_divergence",
