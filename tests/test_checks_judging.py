@@ -1,0 +1,84 @@
+"""The checks' answers for classgrade's judge: recorded in a kernel, replayed by the judge.
+
+The oracle is the check itself: the judge must reach the verdict the check reaches in an honest
+kernel (pass, or the same failure and hint), and must fail wrong answers whatever the kernel said.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from classgrade.judge import read_records
+from classgrade.judge.channel import read_bytes
+from vae_course import checks, gaussian, losses
+from vae_course.checks import channel
+
+CORRECT = {
+    "check_kl_divergence": lambda mu, logvar: -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1),
+    "check_reparameterize": lambda mu, logvar, eps=None: mu + (0.5 * logvar).exp() * (torch.randn_like(mu) if eps is None else eps),
+    "check_negative_elbo": lambda x_hat, x, mu, logvar, beta=1.0, kind="bce": (
+        losses.reconstruction_loss(x_hat, x, kind) + beta * gaussian.kl_divergence(mu, logvar)).mean(),
+    "check_linear_interpolation": lambda z_start, z_end, steps: torch.stack(
+        [z_start + t * (z_end - z_start) for t in torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)]),
+}
+WRONG = {  # each a named mistake of the hints
+    "check_kl_divergence": (lambda mu, logvar: 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1), "kl-sign"),
+    "check_reparameterize": (lambda mu, logvar, eps=None: mu + logvar.exp() * (torch.randn_like(mu) if eps is None else eps),
+                             "exp-logvar-as-std"),
+}
+
+
+def in_kernel(tmp_path, monkeypatch, check: str, answer, part: str):
+    """Run a check as a hidden test cell would; return (kernel verdict, answers as the grader reads them)."""
+    path = tmp_path / "answers"
+    monkeypatch.setenv(channel.ANSWERS_ENV, str(path))
+    try:
+        getattr(checks, check)(answer, part=part)
+        verdict = (True, "")
+    except checks.CheckFailure as failure:
+        verdict = (False, str(failure))
+    return verdict, read_records(read_bytes(str(path)))
+
+
+@pytest.mark.parametrize("check, part", [("check_kl_divergence", p) for p in ("shapes", "values", "gradients")]
+                         + [("check_reparameterize", p) for p in ("shapes", "values", "noise", "gradients")]
+                         + [("check_negative_elbo", p) for p in ("shapes", "values", "gradients")]
+                         + [("check_linear_interpolation", p) for p in ("shapes", "values")])
+def test_the_judge_passes_what_the_kernel_passes(tmp_path, monkeypatch, check, part):
+    kernel, answers = in_kernel(tmp_path, monkeypatch, check, CORRECT[check], part)
+    assert kernel == (True, "")
+    assert checks.judge(check, part, answers) == (True, "")
+
+
+@pytest.mark.parametrize("check", sorted(WRONG))
+def test_the_judge_fails_a_mistake_with_the_checks_own_hint(tmp_path, monkeypatch, check):
+    wrong, hint = WRONG[check]
+    kernel, answers = in_kernel(tmp_path, monkeypatch, check, wrong, "values")
+    assert not kernel[0] and f"[{hint}]" in kernel[1]
+    assert checks.judge(check, "values", answers) == kernel
+
+
+def test_a_patched_library_fools_the_kernel_not_the_judge(tmp_path, monkeypatch):
+    wrong, hint = WRONG["check_kl_divergence"]
+    with monkeypatch.context() as patch:  # what a notebook can do to its own kernel
+        patch.setattr(gaussian, "kl_divergence", lambda mu, logvar: wrong(mu, logvar))
+        kernel, answers = in_kernel(tmp_path, monkeypatch, "check_kl_divergence", wrong, "values")
+    assert kernel == (True, "")
+    passed, message = checks.judge("check_kl_divergence", "values", answers)
+    assert not passed and f"[{hint}]" in message
+
+
+def test_missing_or_forged_answers_fail(tmp_path, monkeypatch):
+    _kernel, answers = in_kernel(tmp_path, monkeypatch, "check_kl_divergence", CORRECT["check_kl_divergence"], "values")
+    assert not checks.judge("check_kl_divergence", "values", {})[0]
+    forged = {key: ({"py": 0.0}, []) for key in answers}
+    assert not checks.judge("check_kl_divergence", "values", forged)[0]
+    assert checks.judge("check_mlp_vae", "values", answers) is None  # models: the kernel decides
+
+
+def test_without_the_grader_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.delenv(channel.ANSWERS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    checks.check_kl_divergence(CORRECT["check_kl_divergence"], part="values")
+    assert not list(tmp_path.iterdir())
