@@ -52,4 +52,4 @@ c.ClassGrade.reference_package = "vae_course"  # answers must not import what th
 c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
 c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
 c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root())}
-c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot"]  # imported once per worker, for every kernel
+c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]  # once per worker (the judge needs the checks)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from classgrade.judge import read_records
+from exercise_support import answers
 from classgrade.judge.channel import read_bytes
 from vae_course import checks, gaussian, losses
 from vae_course.checks import channel
@@ -74,7 +75,7 @@ def test_missing_or_forged_answers_fail(tmp_path, monkeypatch):
     assert not checks.judge("check_kl_divergence", "values", {})[0]
     forged = {key: ({"py": 0.0}, []) for key in answers}
     assert not checks.judge("check_kl_divergence", "values", forged)[0]
-    assert checks.judge("check_mlp_vae", "values", answers) is None  # models: the kernel decides
+    assert checks.judge("HINTS", None, answers) is None  # not a check
 
 
 def test_without_the_grader_nothing_is_written(tmp_path, monkeypatch):
@@ -82,3 +83,50 @@ def test_without_the_grader_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     checks.check_kl_divergence(CORRECT["check_kl_divergence"], part="values")
     assert not list(tmp_path.iterdir())
+
+
+# --- every check: the judge agrees with an honest kernel, on every correct answer and every mistake
+
+def _kernel_and_judge(tmp_path, monkeypatch, check: str, answer) -> tuple[tuple, tuple]:
+    path = tmp_path / "answers"
+    monkeypatch.setenv(channel.ANSWERS_ENV, str(path))
+    verdicts = []
+    for part in _parts(check):
+        path.unlink(missing_ok=True)
+        kernel, answers = in_kernel(tmp_path, monkeypatch, check, answer, part)
+        verdicts.append((part, kernel, checks.judge(check, part, answers)))
+    return tuple((p, k) for p, k, _ in verdicts), tuple((p, j) for p, _, j in verdicts)
+
+
+def _parts(check: str) -> list[str]:
+    with pytest.raises(ValueError) as error:
+        getattr(checks, check)(lambda *args: None, part="?")
+    return eval(str(error.value).split("choose one of ")[1])  # the check's own list of parts
+
+
+@pytest.mark.parametrize("assignment, cell", [(a, c) for a in answers.ASSIGNMENTS for c in answers.CORRECT[a]])
+def test_the_judge_agrees_with_the_kernel_on_correct_answers(tmp_path, monkeypatch, assignment, cell):
+    scope = answers.namespace(assignment)
+    kernel, judged = _kernel_and_judge(tmp_path, monkeypatch, answers.CHECKS[cell], scope[cell])
+    assert all(verdict == (True, "") for _, verdict in kernel), kernel
+    assert judged == kernel
+
+
+@pytest.mark.parametrize("mistake", answers.MISTAKES, ids=[m.name for m in answers.MISTAKES])
+def test_the_judge_agrees_with_the_kernel_on_each_mistake(tmp_path, monkeypatch, mistake):
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    kernel, judged = _kernel_and_judge(tmp_path, monkeypatch, mistake.check, scope[mistake.cell])
+    assert judged == kernel
+
+
+def test_a_neutralised_comparison_passes_a_wrong_model_in_the_kernel_not_in_the_judge(tmp_path, monkeypatch):
+    from vae_course.checks import models as model_checks
+
+    mistake = next(m for m in answers.MISTAKES if m.check == "check_mlp_vae" and "values" in m.parts)
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    with monkeypatch.context() as patch:  # a notebook replacing a function of the grading module
+        patch.setattr(model_checks, "expect_close", lambda *args, **kwargs: None)
+        kernel, recorded = in_kernel(tmp_path, monkeypatch, "check_mlp_vae", scope[mistake.cell], "values")
+    assert kernel == (True, "")
+    passed, message = checks.judge("check_mlp_vae", "values", recorded)
+    assert not passed and f"[{mistake.hint}]" in message

@@ -1,5 +1,7 @@
 """The trusted judge: decide each graded test cell outside the student's process.
 
+Runs in the runner process (``classgrade.execution.runner``), after the kernel it forked is dead.
+
 The kernel computes the student's answers on the grader's hidden inputs and appends them, as plain
 data, to the answers file named by ``CLASSGRADE_ANSWERS`` (:mod:`.channel`). After the kernel is
 dead, the runner (a grader process that student code never ran in) parses that file strictly and

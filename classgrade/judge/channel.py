@@ -10,8 +10,8 @@ student calls of one part), ``value`` describes the answer in JSON (numbers, str
 objects: which array goes where is the course's convention), and ``arrays`` gives the dtype
 (``float32``, ``float64``, ``int64`` or ``bool``) and shape of each array whose little-endian,
 C-order bytes follow the header, in order. No pickle, no code: anything else is rejected.
-A course whose checks cannot import classgrade writes the same format itself (``vae_course``'s
-``checks/channel.py`` does).
+A course whose checks cannot import classgrade (students do not install the grader) writes the
+same format itself, in a few lines.
 """
 
 from __future__ import annotations

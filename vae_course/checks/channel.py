@@ -9,23 +9,28 @@ here so that the checks never import a grading tool)::
 with the header ``{"key": [exercise, part, call], "value": ..., "arrays": [[dtype, shape], ...]}``.
 A value is JSON: ``{"tensor": i, "dtype": ..., "device": ..., "requires_grad": ...}`` for the
 i-th array as a tensor, ``{"ndarray": i}``, ``{"py": number, string, bool or None}``,
-``{"tuple": [...]}``, ``{"list": [...]}``, ``{"dict": {...}}``, ``{"object": type name}`` for
-anything else, and ``{"failure": message, "hint": ..., "error": ...}`` when the student's code
+``{"tuple": [...]}``, ``{"list": [...]}``, ``{"dict": {...}}``, ``{"module": class name,
+"parameters": [[name, shape], ...]}`` for a model (its state dict's parameters: the checks load the
+reference's weights into it, so only names and shapes matter; its outputs are answers of their
+own), ``{"object": type name}`` for anything else, and ``{"failure": message, "hint": ..., "error": ...}`` when the student's code
 failed. Tensors and numbers, never pickled code.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 
 import numpy as np
 import torch
+from torch import nn
 
 ANSWERS_ENV = "CLASSGRADE_ANSWERS"
 MAGIC = b"CGA1"
 MAX_ITEMS = 1000  # leaves of one answer; beyond, the rest is sent as opaque objects
+MAX_WEIGHTS = 50_000_000  # parameters of a replayed model (the course's have under a million)
 _WIRE = {torch.float64: np.float64, torch.int64: np.int64, torch.bool: np.bool_}  # else float32
 _DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.int64): "int64",
            np.dtype(np.bool_): "bool"}
@@ -60,6 +65,9 @@ def encode(value, arrays: list[np.ndarray]):
         wire = {"f": np.float64, "i": np.int64, "u": np.int64, "b": np.bool_}[value.dtype.kind]
         arrays.append(value.astype(wire))
         return {"ndarray": len(arrays) - 1, "dtype": str(value.dtype)}
+    if isinstance(value, nn.Module):
+        parameters = [[name, list(p.shape)] for name, p in list(value.named_parameters())[:MAX_ITEMS]]
+        return {"module": type(value).__name__, "parameters": parameters}
     if value is None or isinstance(value, (bool, int, float)) or isinstance(value, str) and len(value) < 10_000:
         return {"py": value}
     if isinstance(value, (tuple, list)) and len(value) <= MAX_ITEMS:
@@ -95,6 +103,27 @@ def decode(value, arrays: list[np.ndarray], tensors: list[torch.Tensor]):
         return tuple(items) if "tuple" in value else items
     if "dict" in value:
         return {str(k): decode(v, arrays, tensors) for k, v in dict(value["dict"]).items()}
+    if "module" in value:
+        return ReplayedModel([(str(n), tuple(int(d) for d in shape)) for n, shape in value.get("parameters", [])])
     if "object" in value:
         return type(str(value["object"])[:100] or "object", (), {})()
     raise ValueError("not an answer")
+
+
+class ReplayedModel(nn.Module):
+    """A student's model in the judge: its parameters' names and shapes; its methods are replayed."""
+
+    def __init__(self, parameters: list[tuple[str, tuple[int, ...]]]):
+        super().__init__()
+        if any(d < 0 for _, shape in parameters for d in shape) or sum(math.prod(s) for _, s in parameters) > MAX_WEIGHTS:
+            raise ValueError("impossible parameter shapes")
+        self.names = [name for name, _ in parameters]
+        self.weights = nn.ParameterList(nn.Parameter(torch.zeros(shape)) for _, shape in parameters)
+
+    def named_parameters(self, *args, **kwargs):
+        yield from zip(self.names, self.weights)
+
+    def encode(self, *args, **kwargs):  # never run: Student.run replays the kernel's answer
+        raise NotImplementedError
+
+    decode = forward = encode

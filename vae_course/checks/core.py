@@ -279,14 +279,11 @@ def gradients(output: torch.Tensor, inputs: list[torch.Tensor], seed: int = 0) -
 
     For the student's output they are an answer: recorded for the grader's judge, replayed there.
     """
-    student = judging.is_student_output(output)
-    if student and judging.replaying():
-        return list(judging.replay())
-    weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(output.device, output.dtype)
-    got = list(torch.autograd.grad((output * weights).sum(), inputs, allow_unused=True))
-    if student:
-        judging.record(got)
-    return got
+    def compute() -> list[torch.Tensor | None]:
+        weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(output.device, output.dtype)
+        return list(torch.autograd.grad((output * weights).sum(), inputs, allow_unused=True))
+
+    return list(judging.answer(compute)) if judging.is_student_output(output) else compute()
 
 
 # --------------------------------------------------------------------------- parts
