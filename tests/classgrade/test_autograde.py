@@ -140,6 +140,9 @@ def test_feedback_and_export_work_on_the_graded_gradebook(graded_class, tmp_path
     shutil.copytree(graded_class[0], course)
     support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=correct")
     assert (course / "feedback" / "correct" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").exists()
+    support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=tamper_library_function")
+    feedback = (course / "feedback" / "tamper_library_function" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").read_text()
+    assert "kl_divergence differs from the reference" in feedback  # the judge's reason reaches the student
     support.nbgrader(course, "export", "--to=grades.csv")
     lines = (course / "grades.csv").read_text().splitlines()
     assert len(lines) == len(support.EXPECTED) + 1 - 0  # one row per submission with a gradebook entry
