@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from exercise_support import answers
 
 from classgrade.judge import read_records
-from exercise_support import answers
 from classgrade.judge.channel import read_bytes
 from vae_course import checks, gaussian, losses
 from vae_course.checks import channel

@@ -63,13 +63,6 @@ def check_kl(kl_divergence, part: str) -> None:
             raise AssertionError(problem)
 
 
-class _Returned:
-    """What a student's function returned that was not a number: only its type crosses the channel."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
 def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | None:
     """The grader's verdict on ``check(..., part=part)`` from the kernel's ``answers`` (None: not ours)."""
     if check != "check_kl" or part not in ("zero", "values"):
@@ -80,9 +73,9 @@ def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | Non
             return False, f"kl_divergence gave no answer on hidden input {case}."
         value, _arrays = answer
         got = value.get("number") if isinstance(value, dict) else None
-        if not isinstance(got, (int, float)) or isinstance(got, bool):
-            got = _Returned(str(value.get("type", "nothing")) if isinstance(value, dict) else "nothing")
-            return False, f"kl_divergence should return a float (hidden input {case}), got {got.name}."
+        if not isinstance(got, (int, float)) or isinstance(got, bool):  # only the type of a non-number crossed
+            returned = str(value.get("type", "nothing")) if isinstance(value, dict) else "nothing"
+            return False, f"kl_divergence should return a float (hidden input {case}), got {returned}."
         problem = _problem(got, _reference(mu, logvar), case)
         if problem:
             return False, problem

@@ -7,8 +7,8 @@ import os
 import nbformat
 import numpy as np
 import pytest
-
 from autograde_support import kl_checks
+
 from classgrade.judge import ChannelError, read_records, write_record
 from classgrade.judge.channel import read_bytes
 from classgrade.judge.verdict import checks_calls, judge_notebook

@@ -17,7 +17,7 @@ it) and the gradients of a loss with respect to its weights.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from . import channel
 
@@ -54,29 +54,26 @@ def _next_key() -> tuple[str, str, int] | None:
 
 
 def record(value) -> None:
-    """In the kernel: append what the student's code returned (or the failure it caused)."""
-    key, path = _next_key(), channel.answers_path()
+    """In the kernel: append what the student's code returned."""
     _state["outputs"] += _tensors(value)
-    if key is None or path is None:
-        return
     arrays: list = []
-    try:
-        encoded = channel.encode(value, arrays)
-        channel.write(path, key, encoded, arrays)
-    except Exception:  # the answers file went away, or a strange value: the judge will miss this answer
-        pass
+    _write(lambda: channel.encode(value, arrays), arrays)
 
 
 def record_failure(failure) -> None:
     """In the kernel: the student's code failed the check (an exception, delegation...)."""
     error = getattr(failure, "error", None)
-    record_value = {"failure": failure.message, "hint": failure.hint, "error": type(error).__name__ if error else None}
+    _write(lambda: {"failure": failure.message, "hint": failure.hint, "error": type(error).__name__ if error else None}, [])
+
+
+def _write(describe: Callable[[], object], arrays: list) -> None:
     key, path = _next_key(), channel.answers_path()
-    if key is not None and path is not None:
-        try:
-            channel.write(path, key, record_value, [])
-        except Exception:
-            pass
+    if key is None or path is None:  # outside a part, or not graded by classgrade
+        return
+    try:
+        channel.write(path, key, describe(), arrays)
+    except Exception:  # noqa: BLE001, S110 (the file went away, a strange value: the judge will miss this answer)
+        pass
 
 
 def replay():
@@ -124,9 +121,10 @@ def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | Non
     Returns:
         (passed, message), or None for a check this function does not judge.
     """
+    from vae_course import checks
+
     from . import __all__ as public
     from . import core
-    import vae_course.checks as checks
 
     if check not in public or not check.startswith("check_"):
         return None
