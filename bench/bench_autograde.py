@@ -50,7 +50,7 @@ COURSE_BAR_S = 10.0  # seconds per student for the whole course, at most
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                            env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
+                            env=dict(support.kernel_environ(), JUPYTER_PLATFORM_DIRS="1"))
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")

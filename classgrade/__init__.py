@@ -14,7 +14,9 @@ Sub-packages, by the process they run in:
 - :mod:`classgrade.execution`: the worker processes, the runner forked per notebook, and the
   kernel itself;
 - :mod:`classgrade.sandbox`: the forked process that becomes a kernel, before it starts;
-- :mod:`classgrade.integrity`: the coordinator's analysis of answers and runtime evidence.
+- :mod:`classgrade.integrity`: the coordinator's analysis of answers and runtime evidence;
+- :mod:`classgrade.judge`: the runner's verdict on each test cell, from the answers a dead kernel
+  left (the trusted judge).
 
 Importing this package imports nothing else.
 """

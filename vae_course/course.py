@@ -58,4 +58,5 @@ def configure_nbgrader(c) -> None:
     c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
     c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root())}
-    c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot"]  # imported once per worker, for every kernel
+    # imported once per worker, for every kernel (the trusted judge replays the checks in the runner)
+    c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]

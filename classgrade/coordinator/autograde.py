@@ -259,7 +259,7 @@ class _Grading:
                           "env": kernel_env(options, settings, threads), "threads": threads,
                           "kernel_start": options.kernel_start, "hard_timeout": hard,
                           "extra_arguments": execute.get("extra_arguments", []), "preload": list(_preload(options, settings)),
-                          "watched_modules": list(settings.watched_modules)}
+                          "watched_modules": list(settings.watched_modules), "checks_module": settings.checks_module}
 
     def prepare(self, pool: WorkerPool, submission) -> None:
         student = submission.student
@@ -302,6 +302,7 @@ class _Grading:
         entry.status += result["events"]
         entry.notes += [f"{notebook}: {detail}" for detail in result["details"]]
         entry.flags += [f.to_dict() for f in integrity.runtime_flags(notebook, result.get("probe"), result.get("audit", []))]
+        entry.flags += [f.to_dict() for f in integrity.verdict_flags(notebook, result.get("overruled", []))]
         entry.notebooks[notebook] = {k: result.get(k) for k in ("events", "details", "sandbox", "seconds", "kernel_log")}
         executed = result["notebook"]
         if executed is None:  # the grader failed: record the notebook with every cell failed

@@ -4,7 +4,8 @@
 - ``worker`` (one process per job, ``python -m classgrade.execution.worker``) imports the kernel and
   the preloaded libraries once, then forks a runner per notebook;
 - ``runner`` (the forked child) executes one notebook with nbgrader's Execute preprocessor against
-  a kernel started by ``kernel``, then sends the ``probe`` into it;
+  a kernel started by ``kernel``, then sends the ``probe`` into it and, once the kernel is dead,
+  lets ``classgrade.judge`` decide the test cells;
 - ``kernel_boot`` runs inside the kernel process: the audit hook, then IPython's kernel.
 
 This ``__init__`` imports nothing: ``kernel_boot`` runs in a fresh interpreter in spawn mode.

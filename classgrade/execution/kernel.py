@@ -52,6 +52,10 @@ class SandboxPaths:
         return self.sandbox / "tmp"
 
     @property
+    def answers(self) -> Path:  # the kernel's answers for the judge (``classgrade.judge.channel``)
+        return self.sandbox / "run" / "answers.cga"
+
+    @property
     def connection_file(self) -> Path:
         return self.sandbox / "run" / "kernel.json"
 
@@ -136,7 +140,7 @@ def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) ->
         "memory_mb": config.memory_mb,  # in spawn mode, set once the fresh kernel has imported ``preload``
     }
     env = dict(task["env"], HOME=str(paths.home), TMPDIR=str(paths.tmp),
-               MPLCONFIGDIR=str(paths.home / ".config" / "matplotlib"))
+               MPLCONFIGDIR=str(paths.home / ".config" / "matplotlib"), CLASSGRADE_ANSWERS=str(paths.answers))
     report_read, report_write = os.pipe()
     runner_pid = os.getpid()
     pid = os.fork()

@@ -5,7 +5,9 @@ Runs in a process forked for this one notebook (see ``worker.py``); the kernel c
 outputs), with: a time limit for the whole notebook on top of the per-cell one; an error output in
 every cell after a kernel death or the notebook limit (nbgrader gives full marks to a test cell
 without output); an output budget (never dropping errors or stderr, which nbgrader grades on).
-After the last cell, the probe (``probe.py``) looks for tampering inside the kernel.
+After the last cell, the probe (``probe.py``) looks for tampering inside the kernel. Once the
+kernel is dead, the judge (``classgrade.judge``) decides the test cells from the answers the kernel
+wrote while each one ran: this process never ran student code.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SandboxedExecute(Execute):
     """nbgrader's ``Execute`` plus a notebook time limit, an output budget, and a kernel that may die."""
 
     keeper: ForkedProcess | None = None  # the kernel's keeper process, killed when execution stops
+    answers_path: Path | None = None  # the kernel's answers file (see ``classgrade.judge``)
     notebook_timeout = Float(600.0, help="seconds for the whole notebook (None or <= 0: no limit)").tag(config=True)
     output_limit = Integer(16 * 1024 * 1024, help="bytes of stdout and display output kept per notebook").tag(config=True)
 
@@ -52,6 +55,7 @@ class SandboxedExecute(Execute):
         self.current_index: int | None = None  # the cell being executed
         self.events: list[str] = []
         self.details: list[str] = []
+        self.spans: dict[int, tuple[int, int]] = {}  # cell index -> bytes of the answers file it wrote
 
     async def async_start_new_kernel_client(self):
         """nbclient's, with a quicker readiness check: jupyter_client polls in steps of 1 s and 0.2 s."""
@@ -103,6 +107,7 @@ class SandboxedExecute(Execute):
         if self.stopped is not None:
             cell.outputs = [_error("NotExecuted", f"this cell did not run: {self.stopped}")]
             return cell, resources
+        start = _size(self.answers_path)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -115,6 +120,7 @@ class SandboxedExecute(Execute):
             self._stop(status.CELL_TIMEOUT, f"cell {index} ignored the interrupt after its time limit; kernel killed")
         else:
             self._note_errors(cell, index)
+        self.spans[index] = (start, _size(self.answers_path))
         return cell, resources
 
     def _note_errors(self, cell, index) -> None:
@@ -175,6 +181,13 @@ class SandboxedExecute(Execute):
         return ast.literal_eval(result["data"]["text/plain"])
 
 
+def _size(path: Path | None) -> int:
+    try:
+        return os.lstat(path).st_size if path is not None else 0
+    except OSError:
+        return 0
+
+
 def _error(ename: str, evalue: str):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -229,7 +242,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
     executor = SandboxedExecute(**task["execute"])
     executor.reset_execution_trackers()
     try:
-        executor.keeper = keeper
+        executor.keeper, executor.answers_path = keeper, paths.answers
         executor.preprocess(nb, {"metadata": {"path": str(paths.work)}}, km=km)
         if executor.stopped is None and keeper.poll() is None:
             report = executor.evaluate_silently(_probe_expression(task.get("watched_modules", [])))
@@ -248,11 +261,33 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
     result["events"] += executor.events
     result["details"] += executor.details
     result["audit"] = _read_audit(audit_path)
+    result["overruled"] = _judge(nb, executor.spans, paths.answers, task.get("checks_module", ""), result)
     if {status.KERNEL_DIED, status.KERNEL_FAILED} & set(result["events"]):
         with open(log_path, "rb") as log:
             log.seek(max(0, os.path.getsize(log_path) - 4000))
             result["kernel_log"] = log.read().decode(errors="replace")
     return nb
+
+
+def _judge(nb, spans: dict[int, tuple[int, int]], answers: Path, checks_module: str, result: dict) -> list[dict]:
+    """The trusted verdict on each test cell (the kernel is dead: it can neither see nor change it)."""
+    from ..judge import ChannelError, judge_notebook
+    from ..judge.channel import read_bytes
+
+    try:
+        data = read_bytes(str(answers))
+    except ChannelError as error:
+        data = error
+    try:
+        return judge_notebook(nb, spans, data, checks_module)
+    except Exception:  # the checks module failed to load: no test cell the kernel passed can be trusted
+        result["events"].append(status.GRADER_ERROR)
+        result["details"].append("the judge failed: " + traceback.format_exc(limit=3))
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                cell.outputs = [_error("GraderError", "the grader could not judge this cell")]
+        return []
 
 
 def _open_above_stdio(path: Path) -> int:

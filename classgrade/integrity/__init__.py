@@ -4,6 +4,6 @@
 the audit hook of :mod:`classgrade.execution`) into flags.
 """
 
-from .analysis import Flag, Reference, analyse, checks_helpers, parse_cell, runtime_flags
+from .analysis import Flag, Reference, analyse, checks_helpers, parse_cell, runtime_flags, verdict_flags
 
-__all__ = ["Flag", "Reference", "analyse", "checks_helpers", "parse_cell", "runtime_flags"]
+__all__ = ["Flag", "Reference", "analyse", "checks_helpers", "parse_cell", "runtime_flags", "verdict_flags"]

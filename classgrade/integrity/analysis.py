@@ -15,7 +15,10 @@ the probe (``probe.py``) and the audit hook (``kernel_boot.py``). Flag codes:
 - ``outside-file``: the answer reads or lists a path outside the submission;
 - ``suppression``: the answer hides errors or output (``except: pass``, ``sys.stderr = ...``,
   ``warnings.filterwarnings('ignore')``, ``redirect_stderr``, ``%%capture``);
-- ``network`` and ``subprocess`` (runtime only): connections off the machine, programs started.
+- ``network`` and ``subprocess`` (runtime only): connections off the machine, programs started;
+- ``verdict-overruled``: the kernel passed a test cell that the trusted judge (``classgrade.judge``)
+  failed; the cell scores what the judge decided (the one flag that comes with a score change,
+  which the judge made, not the flag).
 """
 
 from __future__ import annotations
@@ -337,6 +340,16 @@ def runtime_flags(notebook: str, probe: dict | None, audit: list[dict]) -> list[
         elif event != "os.kill":
             flags.append(Flag("outside-file", notebook, None, line, f"{event} {arg}", "runtime"))
     return _unique(flags)
+
+
+def verdict_flags(notebook: str, overruled: list[dict]) -> list[Flag]:
+    """A ``verdict-overruled`` flag for each test cell the kernel passed and the judge failed."""
+    flags = []
+    for item in overruled:
+        reason = (str(item.get("message", "")).splitlines() or [""])[0][:300]
+        evidence = f"the kernel passed this test cell; the grader's judge failed it: {reason}"
+        flags.append(Flag("verdict-overruled", notebook, str(item.get("cell")), None, evidence, "runtime"))
+    return flags
 
 
 def _unique(flags: list[Flag]) -> list[Flag]:

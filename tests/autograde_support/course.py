@@ -32,10 +32,16 @@ SOLUTION = '''def kl_divergence(mu, logvar):
     ### BEGIN SOLUTION
     return sum(0.5 * (m * m + math.exp(lv) - 1.0 - lv) for m, lv in zip(mu, logvar))
     ### END SOLUTION'''
-TEST_ZERO = "assert abs(kl_divergence([0.0], [0.0])) < 1e-12"
+# Each test cell: a visible assert, then hidden checks from the stand-in checks module (kl_checks.py).
+TEST_ZERO = '''assert abs(kl_divergence([0.0], [0.0])) < 1e-12
+### BEGIN HIDDEN TESTS
+import kl_checks
+kl_checks.check_kl(kl_divergence, part="zero")
+### END HIDDEN TESTS'''
 TEST_VALUES = '''assert abs(kl_divergence([1.0], [0.0]) - 0.5) < 1e-9
 ### BEGIN HIDDEN TESTS
-assert abs(kl_divergence([0.0, 2.0], [1.0, -1.0]) - 0.5 * (math.e - 2.0 + 4.0 + math.exp(-1.0))) < 1e-9
+import kl_checks
+kl_checks.check_kl(kl_divergence, part="values")
 ### END HIDDEN TESTS'''
 WRITTEN = "Why is the KL term zero for a standard normal posterior?\n\n=== BEGIN MARK SCHEME ===\nq = p.\n=== END MARK SCHEME ===\n\nYOUR ANSWER HERE"
 
@@ -45,6 +51,24 @@ CORRECT = '''def kl_divergence(mu, logvar):
         total += -0.5 * (1.0 + lv - m ** 2 - math.exp(lv))
     return total'''
 WRONG = "def kl_divergence(mu, logvar):\n    return 0.0"  # passes the first test only
+# Wrong code that passes the visible asserts and fails every hidden check: what tampering would hide.
+LOOKUP = "def kl_divergence(mu, logvar):\n    return {(0.0,): 0.0, (1.0,): 0.5}.get(tuple(mu), 1.0)"
+SUPPORT_DIR = Path(__file__).resolve().parent  # kl_checks.py: kernels and the judge import it from here
+
+# Each way of changing the interpreter so that the hidden checks pass wrong code (issue 11).
+FAKE_CHECKS = "fake = types.ModuleType('kl_checks')\nfake.check_kl = lambda *args, **kwargs: None\n"
+TAMPERING = {
+    "tamper_sys_modules": "import sys, types\n" + FAKE_CHECKS + "sys.modules['kl_checks'] = fake",
+    "tamper_import_hook": (
+        "import builtins, types\n" + FAKE_CHECKS + "real_import = builtins.__import__\n\n"
+        "def hooked_import(name, *args, **kwargs):\n    return fake if name == 'kl_checks' else real_import(name, *args, **kwargs)\n\n"
+        "builtins.__import__ = hooked_import"),
+    "tamper_input_transformer": (
+        "def drop_checks(lines):\n    return [line for line in lines if 'kl_checks' not in line]\n\n"
+        "get_ipython().input_transformers_cleanup.append(drop_checks)"),
+    "tamper_checks_function": "import kl_checks\nkl_checks.check_kl = lambda *args, **kwargs: None",
+    "tamper_library_function": "import math\nmath.isclose = lambda *args, **kwargs: True",
+}
 
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=0):
@@ -103,9 +127,15 @@ def torch_source_notebook() -> nbformat.NotebookNode:
 
 
 def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run nbgrader's command line in ``course``."""
+    """Run nbgrader's command line in ``course`` (its kernels import ``kl_checks``)."""
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          check=check, env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
+                          check=check, env=dict(kernel_environ(), JUPYTER_PLATFORM_DIRS="1"))
+
+
+def kernel_environ() -> dict[str, str]:
+    """``os.environ`` with this folder on ``PYTHONPATH``: kernels and the judge import ``kl_checks``."""
+    paths = [str(SUPPORT_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)))
 
 
 # Like the course's: nbgrader finds this environment's alembic without PATH, and classgrade flags
@@ -115,6 +145,7 @@ put_scripts_on_path()
 c = get_config()
 c.CourseDirectory.course_id = 'test'
 c.ClassGrade.reference_package = 'vae_course'
+c.ClassGrade.checks_module = 'kl_checks'
 """
 
 
@@ -215,6 +246,8 @@ SUBMISSIONS = {
     "suppresses": _answer(CORRECT, "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass"),
     # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
     "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
+    "hardcoded": _answer(LOOKUP),
+    **{name: _answer(LOOKUP, code) for name, code in TAMPERING.items()},
 }
 BROKEN_FILES = {
     "invalid_json": lambda folder: (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json'),
@@ -246,6 +279,9 @@ EXPECTED = {
     "reads_outside": (5, ["ok"], ["outside-file"]),
     "suppresses": (5, ["ok"], ["suppression"]),
     "starts_process": (5, ["ok"], ["subprocess"]),
+    "hardcoded": (0, ["ok"], []),
+    # The kernel passes every test cell; the judge fails them all (plain nbgrader would give 5).
+    **{name: (0, ["ok"], ["verdict-overruled"]) for name in TAMPERING},
     "invalid_json": (0, ["invalid-notebook"], []),
     "missing_notebook": (0, ["missing-notebook"], []),
     "renamed_notebook": (0, ["missing-notebook", "renamed-notebook"], []),

@@ -33,7 +33,7 @@ FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048",
         "--preload", "", "--warmup", "", "--quiet"]
 BENIGN = ["correct", "wrong", "empty", "written"]
 NBGRADER_COMPATIBLE = ["correct", "wrong", "empty", "written", "edited_test", "edited_readonly", "deleted_test",
-                       "monkeypatch", "suppresses"]
+                       "monkeypatch", "suppresses", "hardcoded"]
 
 
 def grade(course: Path, *args: str) -> dict:
@@ -69,6 +69,16 @@ def test_each_submission_gets_its_score_status_and_flags(graded_class, student):
         assert entry["status"] == ["ok"], entry["notes"]
     if student in BENIGN:
         assert not codes, entry["flags"]
+
+
+@pytest.mark.parametrize("student", sorted(support.TAMPERING))
+def test_the_graded_notebook_shows_the_judges_reason(graded_class, student):
+    course, _report = graded_class
+    graded = nbformat.read(course / "autograded" / student / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
+    tests = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    errors = [o for cell in tests for o in cell.outputs if o.output_type == "error"]
+    assert len(errors) == len(tests) == 2
+    assert all(o.ename == "CheckFailure" and "kl_divergence" in o.evalue for o in errors), errors
 
 
 def test_the_gradebook_holds_the_reported_scores(graded_class):
@@ -109,12 +119,17 @@ def test_regrading_is_idempotent_and_student_regrades_only_that_student(graded_c
 
 def test_matches_serial_nbgrader_and_survives_what_stops_it(tmp_path):
     course = support.make_course(tmp_path / "course")
-    support.submit_all(course, NBGRADER_COMPATIBLE + ["os_exit"])
+    support.submit_all(course, NBGRADER_COMPATIBLE + ["os_exit", *support.TAMPERING])
     support.nbgrader(course, "autograde", support.ASSIGNMENT, "--OverwriteCells.add_missing_cells=True", check=False)
     theirs = support.grades_table(course)
     grade(course, "--jobs", "2")
     ours = support.grades_table(course)
-    assert [r for r in ours if r[0] != "os_exit"] == [r for r in theirs if r[0] != "os_exit"]
+    differ = {"os_exit", *support.TAMPERING}
+    assert [r for r in ours if r[0] not in differ] == [r for r in theirs if r[0] not in differ]
+    # plain nbgrader judges in the student's kernel, which tampering fools; the judge does not
+    for student in support.TAMPERING:
+        assert (student, "score", 5.0, support.MAX_SCORE) in theirs
+        assert (student, "score", 0.0, support.MAX_SCORE) in ours
     # nbgrader gives up on a dead kernel and leaves no grade; we record zeros
     assert ("os_exit", "score", 0.0, support.MAX_SCORE) in ours
     assert any(r[0] == "os_exit" and r[2] == "test_kl_zero" and r[3] is None for r in theirs)
@@ -125,6 +140,9 @@ def test_feedback_and_export_work_on_the_graded_gradebook(graded_class, tmp_path
     shutil.copytree(graded_class[0], course)
     support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=correct")
     assert (course / "feedback" / "correct" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").exists()
+    support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=tamper_library_function")
+    feedback = (course / "feedback" / "tamper_library_function" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").read_text()
+    assert "kl_divergence differs from the reference" in feedback  # the judge's reason reaches the student
     support.nbgrader(course, "export", "--to=grades.csv")
     lines = (course / "grades.csv").read_text().splitlines()
     assert len(lines) == len(support.EXPECTED) + 1 - 0  # one row per submission with a gradebook entry
@@ -186,9 +204,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("0*") if p.is_dir())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, tmp_path):
+def _real_course(assignment: str, tmp_path: Path) -> tuple[Path, str, nbformat.NotebookNode, nbformat.NotebookNode, float]:
+    """The course's ``assignment`` generated in a fresh folder: (course, notebook file name, release,
+    the release solved with the instructor's answers, points of its autograded test cells)."""
     course = tmp_path / "course"
     (course / "solutions").mkdir(parents=True)
     shutil.copy(REPOSITORY / "nbgrader_config.py", course)
@@ -203,16 +221,28 @@ def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, 
     solved = nbformat.from_dict(json.loads(json.dumps(release)))
     for cell in solved.cells:  # the release, with each answer cell holding the instructor's solution
         cell.source = solutions.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
-    for student, write in {"solved": lambda f: nbformat.write(solved, f / source.name),
-                           "untouched": lambda f: nbformat.write(release, f / source.name),
-                           "broken": lambda f: (f / source.name).write_text("{ not json")}.items():
+    return course, source.name, release, solved, autograded_points
+
+
+def _grade_real(course: Path, assignment: str, submissions: dict) -> dict[str, dict]:
+    """Submit ``submissions`` (student -> writer of the notebook into a folder); grade; the report by student."""
+    for student, write in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         write(folder)
     command = [sys.executable, "-m", "classgrade", "autograde", assignment, "--jobs", "2", "--quiet"]
     result = subprocess.run(command, cwd=course, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))
+    return by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
+def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, tmp_path):
+    course, name, release, solved, autograded_points = _real_course(assignment, tmp_path)
+    report = _grade_real(course, assignment, {"solved": lambda f: nbformat.write(solved, f / name),
+                                              "untouched": lambda f: nbformat.write(release, f / name),
+                                              "broken": lambda f: (f / name).write_text("{ not json")})
     assert report["solved"]["score"] == autograded_points and report["solved"]["status"] == ["ok"], report["solved"]
     assert report["untouched"]["score"] == 0
     assert (report["broken"]["score"], report["broken"]["status"]) == (0, ["invalid-notebook"])
@@ -249,3 +279,35 @@ def test_a_pattern_that_matches_no_submission_says_so(tmp_path):
     result = subprocess.run(command, cwd=course, capture_output=True, text=True)
     assert result.returncode != 0
     assert "no submissions for any assignment matching '*'" in result.stderr
+
+
+# A wrong KL (the sign flipped), and a kernel changed so that every KL check passes it: the visible
+# asserts' torch.allclose, and the reference the hidden check looks up when it runs.
+WRONG_KL = "def kl_divergence(mu, logvar):\n    return 0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(dim=-1)"
+TAMPER_KL = """import torch
+import vae_course.gaussian
+torch.allclose = lambda *args, **kwargs: True
+vae_course.gaussian.kl_divergence = lambda mu, logvar: 0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(dim=-1)"""
+
+
+@pytest.mark.slow
+def test_a_real_assignment_tampered_kernel_earns_nothing_for_a_wrong_kl(tmp_path):
+    assignment = "03_kl_and_elbo"
+    course, name, _release, solved, _points = _real_course(assignment, tmp_path)
+
+    def wrong_kl(tamper: bool):
+        nb = nbformat.from_dict(json.loads(json.dumps(solved)))
+        answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "kl_divergence")
+        answer.source = WRONG_KL
+        if tamper:
+            nb.cells.insert(nb.cells.index(answer) + 1, nbformat.v4.new_code_cell(TAMPER_KL))
+        return lambda folder: nbformat.write(nb, folder / name)
+
+    report = _grade_real(course, assignment, {"honest": wrong_kl(False), "tampered": wrong_kl(True)})
+    overruled = {flag["cell"] for flag in report["tampered"]["flags"] if flag["code"] == "verdict-overruled"}
+    assert overruled == {"test_kl_values", "test_kl_gradients"}, report["tampered"]  # the shapes are right
+    assert report["tampered"]["score"] == report["honest"]["score"], (report["tampered"], report["honest"])
+    assert "monkeypatch" in {flag["code"] for flag in report["tampered"]["flags"]}
+    graded = nbformat.read(course / "autograded" / "tampered" / assignment / name, as_version=4)
+    values = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_kl_values")
+    assert "[kl-sign]" in values.outputs[0].evalue  # the judge's reason, with the check's own hint

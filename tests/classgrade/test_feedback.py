@@ -81,7 +81,7 @@ def test_generate_feedback_hides_tests_from_a_hostile_answer(tmp_path):
     nbformat.write(hostile(release), folder / f"{support.NOTEBOOK}.ipynb")
     nbgrader("autograde", support.ASSIGNMENT)
     graded = (course / "autograded" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb").read_text()
-    hidden = "kl_divergence([0.0, 2.0], [1.0, -1.0])"
+    hidden = "import kl_checks"  # a hidden test line
     assert json.dumps(hidden)[1:-1] in graded  # the callback did print the hidden test while grading
     nbgrader("generate_feedback", support.ASSIGNMENT)
     feedback = (course / "feedback" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").read_text()

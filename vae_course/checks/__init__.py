@@ -10,6 +10,10 @@ seeds, float32 and float64, the CPU and a GPU when there is one) next to the ref
 what was expected, what came back, and a named hint (:mod:`.hints`) when the answer matches a common
 mistake. ``part=None`` runs every part in order.
 
+Under classgrade, each check also sends what the student's code returned to the grader, whose
+:func:`judge` replays the same check on it in a process the student's code never ran in
+(:mod:`.judging`, :mod:`.channel`): changing the kernel cannot change that verdict.
+
 | exercise | check | parts |
 |---|---|---|
 | ``reconstruction_loss`` | :func:`check_reconstruction_loss` | shapes, values, gradients |
@@ -49,6 +53,7 @@ from .losses import check_negative_elbo, check_reconstruction_loss
 from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
 from .training import check_evaluate, check_train, check_train_step  # assignment 7
 from .hints import HINTS
+from .judging import judge
 
 __all__ = [
     "HINTS",
@@ -74,4 +79,5 @@ __all__ = [
     "check_spherical_interpolation",
     "check_traverse",
     "check_tsne_embedding",
+    "judge",
 ]

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 
 import torch
 
+from . import judging
 from .delegation import ReferenceCalled, find_delegation, forbid
 from .hints import hint as hint_text
 
@@ -162,7 +163,22 @@ class Student:
         return self.run(self.obj, *args, **kwargs)
 
     def run(self, fn: Callable, *args, **kwargs):
-        """Call ``fn`` (the student's function, or a method of their model) quietly, references forbidden."""
+        """Call ``fn`` (the student's function, or a method of their model) quietly, references forbidden.
+
+        The outcome is recorded for the grader's judge; inside the judge it is replayed instead
+        (:mod:`.judging`).
+        """
+        if judging.replaying():
+            return judging.replay()
+        try:
+            out = self._run(fn, *args, **kwargs)
+        except CheckFailure as failure:
+            judging.record_failure(failure)
+            raise
+        judging.record(out)
+        return out
+
+    def _run(self, fn: Callable, *args, **kwargs):
         label = self.name if fn is self.obj else f"{self.name}.{getattr(fn, '__name__', 'call')}"
         where = f" on a hidden input ({self.case})" if self.case else ""
         with quiet(), forbid(self.references) as calls:
@@ -259,9 +275,15 @@ def expect_close(got, expected: torch.Tensor, what: str, case: str, candidates=N
 
 
 def gradients(output: torch.Tensor, inputs: list[torch.Tensor], seed: int = 0) -> list[torch.Tensor | None]:
-    """Gradients of a fixed random projection of ``output`` w.r.t. ``inputs`` (None where none flows)."""
-    weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(output.device, output.dtype)
-    return list(torch.autograd.grad((output * weights).sum(), inputs, allow_unused=True))
+    """Gradients of a fixed random projection of ``output`` w.r.t. ``inputs`` (None where none flows).
+
+    For the student's output they are an answer: recorded for the grader's judge, replayed there.
+    """
+    def compute() -> list[torch.Tensor | None]:
+        weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(output.device, output.dtype)
+        return list(torch.autograd.grad((output * weights).sum(), inputs, allow_unused=True))
+
+    return list(judging.answer(compute)) if judging.is_student_output(output) else compute()
 
 
 # --------------------------------------------------------------------------- parts
@@ -304,7 +326,7 @@ def run_parts(exercise: str, parts: dict[str, Callable[[], None]], part: str | N
             continue
         try:
             cuda = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-            with single_threaded(), torch.random.fork_rng(devices=cuda):
+            with single_threaded(), torch.random.fork_rng(devices=cuda), judging.part_scope(exercise, name):
                 torch.manual_seed(0)
                 run()
         except CheckFailure:

@@ -1,0 +1,82 @@
+"""The tiny course's checks module: what ``vae_course.checks`` is to the course, for assignment ``kl``.
+
+Hidden tests call ``kl_checks.check_kl(kl_divergence, part="zero")`` (or ``part="values"``). The
+check runs the student's function on hidden inputs and compares in the kernel, as plain nbgrader
+grades it; under classgrade (``CLASSGRADE_ANSWERS`` set) it also appends each answer to the answers
+file, written here with the standard library alone (the format is ``classgrade.judge.channel``'s).
+``judge`` recomputes the reference on the same inputs in the grader's own process and decides.
+The comparison looks ``math.isclose`` up at call time, as real checks look up library functions:
+a notebook that patches it fools the kernel, not the judge.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import struct
+
+EXERCISE = "kl"
+TOLERANCE = 1e-9
+
+
+def _cases(part: str) -> list[tuple[list[float], list[float]]]:
+    """The hidden (mu, logvar) of a part, the same in the kernel and in the judge."""
+    if part == "zero":  # q = p: the KL is zero
+        return [([0.0] * n, [0.0] * n) for n in (2, 3, 5)]
+    rng = random.Random(1)
+    return [([rng.uniform(-2, 2) for _ in range(n)], [rng.uniform(-1.5, 1.5) for _ in range(n)]) for n in (1, 2, 4, 8)]
+
+
+def _reference(mu: list[float], logvar: list[float]) -> float:
+    return sum(0.5 * (m * m + math.exp(lv) - 1.0 - lv) for m, lv in zip(mu, logvar))
+
+
+def _problem(got, expected: float, case: int) -> str | None:
+    """What is wrong with ``got`` on hidden input ``case`` (None: nothing)."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return f"kl_divergence should return a float (hidden input {case}), got {type(got).__name__}."
+    if not math.isclose(got, expected, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+        return f"kl_divergence differs from the reference on hidden input {case}."
+    return None
+
+
+def _record(part: str, case: int, got) -> None:
+    path = os.environ.get("CLASSGRADE_ANSWERS")
+    if not path:
+        return
+    number = isinstance(got, (int, float)) and not isinstance(got, bool)
+    value = {"number": float(got)} if number else {"type": type(got).__name__}
+    header = json.dumps({"key": [EXERCISE, part, case], "value": value, "arrays": []}).encode()
+    with open(path, "ab") as f:
+        f.write(b"CGA1" + struct.pack(">I", len(header)) + header)
+
+
+def check_kl(kl_divergence, part: str) -> None:
+    """Check ``kl_divergence(mu, logvar) -> float`` on the hidden inputs of ``part``."""
+    for case, (mu, logvar) in enumerate(_cases(part)):
+        got = kl_divergence(list(mu), list(logvar))
+        _record(part, case, got)
+        problem = _problem(got, _reference(mu, logvar), case)
+        if problem:
+            raise AssertionError(problem)
+
+
+def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | None:
+    """The grader's verdict on ``check(..., part=part)`` from the kernel's ``answers`` (None: not ours)."""
+    if check != "check_kl" or part not in ("zero", "values"):
+        return None
+    for case, (mu, logvar) in enumerate(_cases(part)):
+        answer = answers.get((EXERCISE, part, case))
+        if answer is None:
+            return False, f"kl_divergence gave no answer on hidden input {case}."
+        value, _arrays = answer
+        got = value.get("number") if isinstance(value, dict) else None
+        if not isinstance(got, (int, float)) or isinstance(got, bool):  # only the type of a non-number crossed
+            returned = str(value.get("type", "nothing")) if isinstance(value, dict) else "nothing"
+            return False, f"kl_divergence should return a float (hidden input {case}), got {returned}."
+        problem = _problem(got, _reference(mu, logvar), case)
+        if problem:
+            return False, problem
+    return True, ""

@@ -1,0 +1,96 @@
+"""The judge's channel and verdicts, in this process (no kernel): strict parsing, cells, verdicts."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import numpy as np
+import pytest
+from autograde_support import kl_checks
+
+from classgrade.judge import ChannelError, read_records, write_record
+from classgrade.judge.channel import read_bytes
+from classgrade.judge.verdict import checks_calls, judge_notebook
+
+
+def test_records_round_trip_arrays_and_json(tmp_path):
+    path = str(tmp_path / "answers")
+    arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array(True), np.zeros((0, 4), np.int64)]
+    write_record(path, ("kl", "values", 0), {"tensor": 0, "requires_grad": True}, arrays)
+    write_record(path, ("kl", "values", 1), {"number": float("nan")})
+    answers = read_records(read_bytes(path))
+    value, got = answers[("kl", "values", 0)]
+    assert value == {"tensor": 0, "requires_grad": True}
+    assert all(np.array_equal(g, a) and g.dtype == a.dtype for g, a in zip(got, arrays))
+    assert np.isnan(answers[("kl", "values", 1)][0]["number"])
+
+
+@pytest.mark.parametrize("data", [
+    b"\x80\x04\x95pickle", b"CGA1\x00\x00\x00\x05{bad}", b"CGA1\x00\x00\x00\x02{}",
+    b'CGA1\x00\x00\x00\x2d{"key": ["kl", "v", 0], "arrays": [["object", []]]}',
+    b'CGA1\x00\x00\x00\x30{"key": ["kl", "v", 0], "arrays": [["float64", [4]]]}' + b"\x00" * 8,
+])
+def test_anything_but_well_formed_records_is_rejected(data):
+    with pytest.raises(ChannelError):
+        read_records(data)
+
+
+def test_a_key_written_twice_is_rejected(tmp_path):
+    path = str(tmp_path / "answers")
+    write_record(path, ("kl", "zero", 0), {"number": 0.0})
+    write_record(path, ("kl", "zero", 0), {"number": 0.0})
+    with pytest.raises(ChannelError, match="twice"):
+        read_records(read_bytes(path))
+
+
+def test_links_and_fifos_are_not_followed(tmp_path):
+    (tmp_path / "secret").write_bytes(b"x")
+    os.symlink(tmp_path / "secret", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    for name in ("link", "fifo"):
+        with pytest.raises(ChannelError):
+            read_bytes(str(tmp_path / name))
+    assert read_bytes(str(tmp_path / "missing")) == b""
+
+
+def test_checks_calls_come_from_the_cell_source_in_order():
+    source = 'from m import checks\nchecks.check_a(f, part="values")\ncheck_b(g, "shapes")\nprint(1)\ncheck_a(f)'
+    assert checks_calls(source, {"check_a", "check_b"}) == [("check_a", "values"), ("check_b", "shapes"), ("check_a", None)]
+    assert checks_calls("check_a(f, part=p)", {"check_a"}) is None
+
+
+def _notebook(kernel_error: bool) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell('import kl_checks\nkl_checks.check_kl(kl_divergence, part="zero")')
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_zero", "points": 2}
+    if kernel_error:
+        cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="mine", traceback=[])]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+@pytest.mark.parametrize("answer, passes", [(0.0, True), (1.0, False), (None, False)])
+def test_the_judge_decides_a_cell_the_kernel_passed(tmp_path, monkeypatch, answer, passes):
+    path = tmp_path / "answers"
+    monkeypatch.setenv("CLASSGRADE_ANSWERS", str(path))
+    for case in range(3 if answer is not None else 0):  # what the kernel's check_kl writes
+        kl_checks._record("zero", case, answer)
+    nb = _notebook(kernel_error=False)
+    data = read_bytes(str(path))
+    overruled = judge_notebook(nb, {0: (0, len(data))}, data, "autograde_support.kl_checks")
+    assert (overruled == []) == passes
+    assert any(o.output_type == "error" for o in nb.cells[0].outputs) != passes
+
+
+def test_the_judge_never_turns_a_failure_into_a_pass():
+    nb = _notebook(kernel_error=True)
+    assert judge_notebook(nb, {0: (0, 0)}, b"", "autograde_support.kl_checks") == []
+    assert nb.cells[0].outputs[0].evalue == "mine"
+
+
+def test_answers_outside_the_cell_do_not_count(tmp_path):
+    path = str(tmp_path / "answers")
+    for case in range(3):  # written by another cell (the student's own)
+        write_record(path, ("kl", "zero", case), {"number": 0.0})
+    data = read_bytes(path)
+    nb = _notebook(kernel_error=False)
+    assert judge_notebook(nb, {0: (len(data), len(data))}, data, "autograde_support.kl_checks")

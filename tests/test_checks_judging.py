@@ -1,0 +1,132 @@
+"""The checks' answers for classgrade's judge: recorded in a kernel, replayed by the judge.
+
+The oracle is the check itself: the judge must reach the verdict the check reaches in an honest
+kernel (pass, or the same failure and hint), and must fail wrong answers whatever the kernel said.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from exercise_support import answers
+
+from classgrade.judge import read_records
+from classgrade.judge.channel import read_bytes
+from vae_course import checks, gaussian, losses
+from vae_course.checks import channel
+
+CORRECT = {
+    "check_kl_divergence": lambda mu, logvar: -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1),
+    "check_reparameterize": lambda mu, logvar, eps=None: mu + (0.5 * logvar).exp() * (torch.randn_like(mu) if eps is None else eps),
+    "check_negative_elbo": lambda x_hat, x, mu, logvar, beta=1.0, kind="bce": (
+        losses.reconstruction_loss(x_hat, x, kind) + beta * gaussian.kl_divergence(mu, logvar)).mean(),
+    "check_linear_interpolation": lambda z_start, z_end, steps: torch.stack(
+        [z_start + t * (z_end - z_start) for t in torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)]),
+}
+WRONG = {  # each a named mistake of the hints
+    "check_kl_divergence": (lambda mu, logvar: 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1), "kl-sign"),
+    "check_reparameterize": (lambda mu, logvar, eps=None: mu + logvar.exp() * (torch.randn_like(mu) if eps is None else eps),
+                             "exp-logvar-as-std"),
+}
+
+
+def in_kernel(tmp_path, monkeypatch, check: str, answer, part: str):
+    """Run a check as a hidden test cell would; return (kernel verdict, answers as the grader reads them)."""
+    path = tmp_path / "answers"
+    monkeypatch.setenv(channel.ANSWERS_ENV, str(path))
+    try:
+        getattr(checks, check)(answer, part=part)
+        verdict = (True, "")
+    except checks.CheckFailure as failure:
+        verdict = (False, str(failure))
+    return verdict, read_records(read_bytes(str(path)))
+
+
+@pytest.mark.parametrize("check, part", [("check_kl_divergence", p) for p in ("shapes", "values", "gradients")]
+                         + [("check_reparameterize", p) for p in ("shapes", "values", "noise", "gradients")]
+                         + [("check_negative_elbo", p) for p in ("shapes", "values", "gradients")]
+                         + [("check_linear_interpolation", p) for p in ("shapes", "values")])
+def test_the_judge_passes_what_the_kernel_passes(tmp_path, monkeypatch, check, part):
+    kernel, answers = in_kernel(tmp_path, monkeypatch, check, CORRECT[check], part)
+    assert kernel == (True, "")
+    assert checks.judge(check, part, answers) == (True, "")
+
+
+@pytest.mark.parametrize("check", sorted(WRONG))
+def test_the_judge_fails_a_mistake_with_the_checks_own_hint(tmp_path, monkeypatch, check):
+    wrong, hint = WRONG[check]
+    kernel, answers = in_kernel(tmp_path, monkeypatch, check, wrong, "values")
+    assert not kernel[0] and f"[{hint}]" in kernel[1]
+    assert checks.judge(check, "values", answers) == kernel
+
+
+def test_a_patched_library_fools_the_kernel_not_the_judge(tmp_path, monkeypatch):
+    wrong, hint = WRONG["check_kl_divergence"]
+    with monkeypatch.context() as patch:  # what a notebook can do to its own kernel
+        patch.setattr(gaussian, "kl_divergence", lambda mu, logvar: wrong(mu, logvar))
+        kernel, answers = in_kernel(tmp_path, monkeypatch, "check_kl_divergence", wrong, "values")
+    assert kernel == (True, "")
+    passed, message = checks.judge("check_kl_divergence", "values", answers)
+    assert not passed and f"[{hint}]" in message
+
+
+def test_missing_or_forged_answers_fail(tmp_path, monkeypatch):
+    _kernel, answers = in_kernel(tmp_path, monkeypatch, "check_kl_divergence", CORRECT["check_kl_divergence"], "values")
+    assert not checks.judge("check_kl_divergence", "values", {})[0]
+    forged = {key: ({"py": 0.0}, []) for key in answers}
+    assert not checks.judge("check_kl_divergence", "values", forged)[0]
+    assert checks.judge("HINTS", None, answers) is None  # not a check
+
+
+def test_without_the_grader_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.delenv(channel.ANSWERS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    checks.check_kl_divergence(CORRECT["check_kl_divergence"], part="values")
+    assert not list(tmp_path.iterdir())
+
+
+# --- every check: the judge agrees with an honest kernel, on every correct answer and every mistake
+
+def _kernel_and_judge(tmp_path, monkeypatch, check: str, answer) -> tuple[tuple, tuple]:
+    path = tmp_path / "answers"
+    monkeypatch.setenv(channel.ANSWERS_ENV, str(path))
+    verdicts = []
+    for part in _parts(check):
+        path.unlink(missing_ok=True)
+        kernel, answers = in_kernel(tmp_path, monkeypatch, check, answer, part)
+        verdicts.append((part, kernel, checks.judge(check, part, answers)))
+    return tuple((p, k) for p, k, _ in verdicts), tuple((p, j) for p, _, j in verdicts)
+
+
+def _parts(check: str) -> list[str]:
+    with pytest.raises(ValueError) as error:
+        getattr(checks, check)(lambda *args: None, part="?")
+    return eval(str(error.value).split("choose one of ")[1])  # the check's own list of parts
+
+
+@pytest.mark.parametrize("assignment, cell", [(a, c) for a in answers.ASSIGNMENTS for c in answers.CORRECT[a]])
+def test_the_judge_agrees_with_the_kernel_on_correct_answers(tmp_path, monkeypatch, assignment, cell):
+    scope = answers.namespace(assignment)
+    kernel, judged = _kernel_and_judge(tmp_path, monkeypatch, answers.CHECKS[cell], scope[cell])
+    assert all(verdict == (True, "") for _, verdict in kernel), kernel
+    assert judged == kernel
+
+
+@pytest.mark.parametrize("mistake", answers.MISTAKES, ids=[m.name for m in answers.MISTAKES])
+def test_the_judge_agrees_with_the_kernel_on_each_mistake(tmp_path, monkeypatch, mistake):
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    kernel, judged = _kernel_and_judge(tmp_path, monkeypatch, mistake.check, scope[mistake.cell])
+    assert judged == kernel
+
+
+def test_a_neutralised_comparison_passes_a_wrong_model_in_the_kernel_not_in_the_judge(tmp_path, monkeypatch):
+    from vae_course.checks import models as model_checks
+
+    mistake = next(m for m in answers.MISTAKES if m.check == "check_mlp_vae" and "values" in m.parts)
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    with monkeypatch.context() as patch:  # a notebook replacing a function of the grading module
+        patch.setattr(model_checks, "expect_close", lambda *args, **kwargs: None)
+        kernel, recorded = in_kernel(tmp_path, monkeypatch, "check_mlp_vae", scope[mistake.cell], "values")
+    assert kernel == (True, "")
+    passed, message = checks.judge("check_mlp_vae", "values", recorded)
+    assert not passed and f"[{mistake.hint}]" in message
