@@ -49,8 +49,9 @@ COURSE_BAR_S = 10.0  # seconds per student for the whole course, at most
 
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                            env=dict(support.kernel_environ(), JUPYTER_PLATFORM_DIRS="1"))
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=dict(support.kernel_environ(), JUPYTER_PLATFORM_DIRS="1")
+    )
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -73,32 +74,61 @@ def main(argv: list[str] | None = None) -> int:
         course.mkdir(parents=True, exist_ok=True)
         support.make_course(course, support.TORCH_ASSIGNMENT, support.torch_source_notebook())
         support.submit_torch_class(course, args.students)
-        print(f"{args.students} submissions of '{support.TORCH_ASSIGNMENT}' in {course}; "
-              f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}", flush=True)
+        print(
+            f"{args.students} submissions of '{support.TORCH_ASSIGNMENT}' in {course}; "
+            f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}",
+            flush=True,
+        )
 
-        rows = [("nbgrader autograde (serial)", timed([sys.executable, "-m", "nbgrader", "autograde",
-                                                      support.TORCH_ASSIGNMENT], course))]
+        rows = [
+            (
+                "nbgrader autograde (serial)",
+                timed([sys.executable, "-m", "nbgrader", "autograde", support.TORCH_ASSIGNMENT], course),
+            )
+        ]
         reference = support.grades_table(course, support.TORCH_ASSIGNMENT)
         same = {}
         for jobs in args.jobs:
             label = f"classgrade --jobs {jobs}"
-            rows.append((label, timed([sys.executable, "-m", "classgrade", "autograde", support.TORCH_ASSIGNMENT,
-                                       "--jobs", str(jobs), "--quiet"], course)))
+            rows.append(
+                (
+                    label,
+                    timed(
+                        [
+                            sys.executable,
+                            "-m",
+                            "classgrade",
+                            "autograde",
+                            support.TORCH_ASSIGNMENT,
+                            "--jobs",
+                            str(jobs),
+                            "--quiet",
+                        ],
+                        course,
+                    ),
+                )
+            )
             same[label] = support.grades_table(course, support.TORCH_ASSIGNMENT) == reference
             print(f"  {label}: {rows[-1][1]:.1f} s", flush=True)
 
     baseline = rows[0][1]
     print(f"\n{'command':36} {'wall s':>8} {'s/student':>10} {'speedup':>8}  same grades as nbgrader")
     for label, seconds in rows:
-        print(f"{label:36} {seconds:8.1f} {seconds / args.students:10.2f} {baseline / seconds:7.2f}x  "
-              f"{same.get(label, '(reference)')}")
+        print(
+            f"{label:36} {seconds:8.1f} {seconds / args.students:10.2f} {baseline / seconds:7.2f}x  "
+            f"{same.get(label, '(reference)')}"
+        )
     best = baseline / rows[-1][1]
     verdict = "meets" if best >= SPEEDUP_BAR else "misses"
     print(f"\n{rows[-1][0]} is {best:.2f}x faster than serial nbgrader: {verdict} the {SPEEDUP_BAR}x bar")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"students": args.students, "cpus": os.cpu_count(),
-                                         "seconds": dict(rows), "same_grades": same}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {"students": args.students, "cpus": os.cpu_count(), "seconds": dict(rows), "same_grades": same},
+                indent=1,
+            )
+        )
     return 0 if all(same.values()) else 1
 
 
@@ -117,8 +147,11 @@ def whole_course(args: argparse.Namespace) -> int:
         for student in students:
             for assignment in ASSIGNMENTS:
                 exercises.submit(course, student, assignment, exercises.read_notebook(notebook_path(assignment)))
-        print(f"{len(students)} students x {len(ASSIGNMENTS)} assignments in {course}; "
-              f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}", flush=True)
+        print(
+            f"{len(students)} students x {len(ASSIGNMENTS)} assignments in {course}; "
+            f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}",
+            flush=True,
+        )
         pristine = Path(tmp) / "pristine"
         shutil.copytree(course, pristine, ignore=shutil.ignore_patterns("autograded", "reports"))
 
@@ -131,10 +164,16 @@ def whole_course(args: argparse.Namespace) -> int:
         rows = [("nbgrader autograde '*'", timed([sys.executable, "-m", "nbgrader", "autograde", "*"], fresh()))]
         reference = {a: support.grades_table(course, a) for a in ASSIGNMENTS}
         same = {}
-        sides = [(f"classgrade NAME --jobs 2, {len(ASSIGNMENTS)} commands",
-                  [[*classgrade, a, "--jobs", "2", "--quiet"] for a in ASSIGNMENTS])]
-        sides += [(f"classgrade '*' --jobs {jobs}", [[*classgrade, "*", "--jobs", str(jobs), "--quiet"]])
-                  for jobs in args.jobs]
+        sides = [
+            (
+                f"classgrade NAME --jobs 2, {len(ASSIGNMENTS)} commands",
+                [[*classgrade, a, "--jobs", "2", "--quiet"] for a in ASSIGNMENTS],
+            )
+        ]
+        sides += [
+            (f"classgrade '*' --jobs {jobs}", [[*classgrade, "*", "--jobs", str(jobs), "--quiet"]])
+            for jobs in args.jobs
+        ]
         for label, commands in sides:
             fresh()
             rows.append((label, sum(timed(command, course) for command in commands)))
@@ -144,15 +183,27 @@ def whole_course(args: argparse.Namespace) -> int:
     baseline = rows[0][1]
     print(f"\n{'command':44} {'wall s':>8} {'s/student':>10} {'vs nbgrader':>12}  same grades as nbgrader")
     for label, seconds in rows:
-        print(f"{label:44} {seconds:8.1f} {seconds / len(students):10.2f} {baseline / seconds:11.2f}x  "
-              f"{same.get(label, '(reference)')}")
+        print(
+            f"{label:44} {seconds:8.1f} {seconds / len(students):10.2f} {baseline / seconds:11.2f}x  "
+            f"{same.get(label, '(reference)')}"
+        )
     best = min(seconds for _label, seconds in rows[2:]) / len(students)
     verdict = "meets" if best <= COURSE_BAR_S else "misses"
     print(f"\nbest one-command run: {best:.1f} s per student: {verdict} the {COURSE_BAR_S:g} s bar")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"students": len(students), "assignments": list(ASSIGNMENTS),
-                                         "cpus": os.cpu_count(), "seconds": dict(rows), "same_grades": same}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "students": len(students),
+                    "assignments": list(ASSIGNMENTS),
+                    "cpus": os.cpu_count(),
+                    "seconds": dict(rows),
+                    "same_grades": same,
+                },
+                indent=1,
+            )
+        )
     return 0 if all(same.values()) else 1
 
 

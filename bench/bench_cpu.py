@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import torch
-
 from common import RecipeVAE, environment, run_library, run_recipe, table, write_json
 
 TIME_BAR = 0.8  # vae_course's seconds per epoch over the recipe's, at most
@@ -56,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(headers, rows))
     ratio = ours.median / recipe.median
     elbo_gap = ours.test["negative_elbo"] - recipe.test["negative_elbo"]
-    print(f"\nvae_course / recipe, seconds per epoch: {ratio:.2f} (median), "
-          f"{ours.mean / recipe.mean:.2f} (mean); bar <= {TIME_BAR}: {'met' if ratio <= TIME_BAR else 'NOT met'}")
+    print(
+        f"\nvae_course / recipe, seconds per epoch: {ratio:.2f} (median), "
+        f"{ours.mean / recipe.mean:.2f} (mean); bar <= {TIME_BAR}: {'met' if ratio <= TIME_BAR else 'NOT met'}"
+    )
     print(f"test -ELBO, vae_course minus recipe: {elbo_gap:+.2f} nats "
           f"({'no worse' if elbo_gap <= 0 else 'worse: rerun with other --seed values to see if that is beyond noise'})")  # fmt: skip
 

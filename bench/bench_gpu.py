@@ -37,8 +37,6 @@ import time
 from pathlib import Path
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
-
 from common import (
     BATCH_SIZE,
     RecipeVAE,
@@ -49,6 +47,8 @@ from common import (
     table,
     write_json,
 )
+from torch.utils.flop_counter import FlopCounterMode
+
 from vae_course.device import resolve_device
 from vae_course.models import build_model
 from vae_course.train import step_losses
@@ -117,9 +117,7 @@ def bench_model(key: str, device: torch.device, args: argparse.Namespace) -> dic
     """All variants of one model, with its FLOP count; prints a line per finished run."""
     model_name, config, make_recipe_model = MODELS[key]
     subsets = {"train_subset": QUICK_TRAIN, "test_subset": QUICK_TEST} if args.quick else {}
-    runs: list[Run] = [
-        run_recipe("recipe (DataLoader)", make_recipe_model, device, args.epochs, args.seed, **subsets)
-    ]
+    runs: list[Run] = [run_recipe("recipe (DataLoader)", make_recipe_model, device, args.epochs, args.seed, **subsets)]
     _progress(key, runs[-1])
     variants = [("vae_course", False)]
     if not args.no_compile:
@@ -192,7 +190,9 @@ def _bars(key: str, entry: dict) -> list[str]:
             text += f"; bar >= {MLP_SPEEDUP_BAR:.0f}x: {verdict}"
         if key == "conv_vae":
             full = full_data and len(run["epoch_seconds"]) == 30
-            verdict = ("met" if run["end_to_end"] <= CONV_END_TO_END_BAR else "NOT met") if full else "needs 30 full epochs"
+            verdict = (
+                ("met" if run["end_to_end"] <= CONV_END_TO_END_BAR else "NOT met") if full else "needs 30 full epochs"
+            )
             text += f"; end to end {run['end_to_end']:.1f} s, bar <= {CONV_END_TO_END_BAR:.0f} s: {verdict}"
         lines.append(text)
     return lines
@@ -212,11 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=30, help="epochs for every run (default 30)")
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS))
     parser.add_argument("--no-compile", action="store_true", help="skip the compiled runs")
-    parser.add_argument("--quick", action="store_true", help=f"smoke test: {QUICK_TRAIN} train and {QUICK_TEST} test images")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"smoke test: {QUICK_TRAIN} train and {QUICK_TEST} test images"
+    )
     parser.add_argument("--peak-tflops", type=float, help="peak FP32 TFLOPS for the floor (default: by GPU name)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (CPU runs)")
-    parser.add_argument("--out", type=Path, help="Markdown results file (default: bench/results/gpu-<name>.md); JSON beside it")
+    parser.add_argument(
+        "--out", type=Path, help="Markdown results file (default: bench/results/gpu-<name>.md); JSON beside it"
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

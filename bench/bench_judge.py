@@ -39,7 +39,17 @@ def main(argv: list[str] | None = None) -> int:
             nbformat.write(solved, folder / name)
         for label, extra in (("judge", []), ("no judge", ["--checks-module", ""]), ("judge", [])):
             start = time.perf_counter()
-            command = [sys.executable, "-m", "classgrade", "autograde", args.assignment, "--jobs", "2", "--quiet", *extra]
+            command = [
+                sys.executable,
+                "-m",
+                "classgrade",
+                "autograde",
+                args.assignment,
+                "--jobs",
+                "2",
+                "--quiet",
+                *extra,
+            ]
             result = subprocess.run(command, cwd=course, capture_output=True, text=True, check=False)
             wall = time.perf_counter() - start
             if result.returncode != 0:
@@ -47,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             report = json.loads((course / "reports" / "autograde" / args.assignment / "report.json").read_text())
             runner = sum(entry["seconds"] for entry in report["submissions"]) / args.students
             scores = sorted({entry["score"] for entry in report["submissions"]})
-            print(f"{args.assignment} {label:>8}: {wall:5.1f} s wall, {runner:.2f} s per notebook in the runner, "
-                  f"scores {scores} of {points:g}")
+            print(
+                f"{args.assignment} {label:>8}: {wall:5.1f} s wall, {runner:.2f} s per notebook in the runner, "
+                f"scores {scores} of {points:g}"
+            )
     return 0
 
 

@@ -39,9 +39,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import common  # noqa: F401  (puts this checkout's vae_course first on sys.path)
 import torch
 
-import common  # noqa: F401  (puts this checkout's vae_course first on sys.path)
 import vae_course
 from vae_course.device import resolve_device, tf32_mode
 from vae_course.gaussian import kl_divergence, reparameterize
@@ -97,7 +97,11 @@ def uses_tf32(model_name: str, config: TrainConfig) -> bool:
         return config.tf32
     matmul = torch.get_float32_matmul_precision() != "highest"
     conv_flags = torch.backends.cudnn.conv
-    conv = conv_flags.fp32_precision == "tf32" if hasattr(conv_flags, "fp32_precision") else torch.backends.cudnn.allow_tf32
+    conv = (
+        conv_flags.fp32_precision == "tf32"
+        if hasattr(conv_flags, "fp32_precision")
+        else torch.backends.cudnn.allow_tf32
+    )
     return matmul or (conv and model_name == "conv_vae")
 
 
@@ -195,9 +199,16 @@ def check_evaluation(checks: Checks, device: torch.device, trained: dict, test: 
         precision = "tf32" if device.type == "cuda" and uses_tf32(model_name, TrainConfig()) else "ieee"
         pinned = relative(torch.tensor(pinned_negative_elbo(model, test, device)),
                           torch.tensor(pinned_negative_elbo(model, test, cpu)))  # fmt: skip
-        checks.add(f"evaluation, {model_name} ({precision}): pinned noise, relative", pinned, TOLERANCES[precision].evaluation)
-        own = [vae_course.evaluate_negative_elbo(copy.deepcopy(model), test, device=d)["negative_elbo"] for d in (device, cpu)]
-        checks.add(f"evaluation, {model_name}: each device's own noise, nats", abs(own[0] - own[1]), EVALUATION_NOISE_NATS)
+        checks.add(
+            f"evaluation, {model_name} ({precision}): pinned noise, relative", pinned, TOLERANCES[precision].evaluation
+        )
+        own = [
+            vae_course.evaluate_negative_elbo(copy.deepcopy(model), test, device=d)["negative_elbo"]
+            for d in (device, cpu)
+        ]
+        checks.add(
+            f"evaluation, {model_name}: each device's own noise, nats", abs(own[0] - own[1]), EVALUATION_NOISE_NATS
+        )
 
 
 def check_training(checks: Checks, device: torch.device, train: torch.Tensor, test: torch.Tensor, epochs: int) -> None:
@@ -209,7 +220,11 @@ def check_training(checks: Checks, device: torch.device, train: torch.Tensor, te
         fit(model, train, None, TrainConfig(epochs=epochs), device=d, progress=False)
         results[d.type] = vae_course.evaluate_negative_elbo(model, test, device=d)["negative_elbo"]
     print(f"  fit, mlp_vae, {epochs} epochs: test -ELBO {results}")
-    checks.add(f"training, mlp_vae, {epochs} epochs: test -ELBO, nats", abs(results[device.type] - results["cpu"]), TRAINING_NOISE_NATS)
+    checks.add(
+        f"training, mlp_vae, {epochs} epochs: test -ELBO, nats",
+        abs(results[device.type] - results["cpu"]),
+        TRAINING_NOISE_NATS,
+    )
 
 
 def count_syncs(device: torch.device, images: torch.Tensor, config: TrainConfig) -> int:
@@ -269,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  FAILED: {row['check']}: {row['value']:.2e} > {row['tolerance']:.2g}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"device": name, "torch": torch.__version__, "checks": checks.rows}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"device": name, "torch": torch.__version__, "checks": checks.rows}, indent=2) + "\n"
+        )
     return 1 if failed else 0
 
 

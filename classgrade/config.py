@@ -28,17 +28,24 @@ class ClassGrade(Configurable):
     """The course's side of grading: its reference package, its helpers, what kernels may use."""
 
     reference_package = Unicode(
-        "", help="Package holding the reference implementations: an answer that imports from it what it "
-                 "must write is flagged reference-import, and kernels may read it. Empty: none.").tag(config=True)
+        "",
+        help="Package holding the reference implementations: an answer that imports from it what it "
+        "must write is flagged reference-import, and kernels may read it. Empty: none.",
+    ).tag(config=True)
     checks_module = Unicode(
-        "", help="Module whose public names the hidden tests call: rebinding one is flagged "
-                 "helper-redefinition. Empty: none.").tag(config=True)
+        "",
+        help="Module whose public names the hidden tests call: rebinding one is flagged "
+        "helper-redefinition. Empty: none.",
+    ).tag(config=True)
     read_paths = List(Unicode(), help="More paths kernels may read (a data set...).").tag(config=True)
     kernel_env = Dict(
-        value_trait=Unicode(), help="Variables kernels get unless the grader's environment passes them.").tag(config=True)
+        value_trait=Unicode(), help="Variables kernels get unless the grader's environment passes them."
+    ).tag(config=True)
     preload = List(
-        Unicode(), default_value=["numpy", "torch", "matplotlib.pyplot"],
-        help="Modules each worker imports once, for all its kernels (fork mode).").tag(config=True)
+        Unicode(),
+        default_value=["numpy", "torch", "matplotlib.pyplot"],
+        help="Modules each worker imports once, for all its kernels (fork mode).",
+    ).tag(config=True)
     warmup = Unicode(TORCH_WARMUP, help="Python code each worker runs once, after the preload.").tag(config=True)
 
     @property

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL_ID = "install"  # the cell's id and nbgrader grade_id
 INSTALL_SOURCE_ENV_VAR = "VAE_COURSE_INSTALL_SOURCE"
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # Setup: makes the course's library, vae_course, importable. Where it is installed (a clone of the
 # course, its JupyterHub, the autograder) this cell does nothing; elsewhere (Colab, Kaggle) it
 # installs the course's version {version} with pip, once. Run it first; do not edit it.
@@ -42,7 +43,7 @@ if importlib.util.find_spec("vae_course") is None:
     importlib.invalidate_caches()
     import vae_course
 
-    print(f"Installed vae_course {{vae_course.__version__}}.")'''
+    print(f"Installed vae_course {{vae_course.__version__}}.")"""
 
 
 def course_version(root: Path = ROOT) -> str:

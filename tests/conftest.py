@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from fake_fashion_mnist import make_fake_fashion_mnist
 
 

@@ -42,7 +42,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from book_support.devtools import Browser, find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,7 +219,9 @@ def page(server):
 def test_build_writes_every_page_of_both_editions(built_book):
     for language in EDITIONS:
         for name in toc_pages():
-            assert (built_book / language / f"{name}.html").is_file(), f"{language}/{name}.html is missing from the build"
+            assert (built_book / language / f"{name}.html").is_file(), (
+                f"{language}/{name}.html is missing from the build"
+            )
     assert 'url=en/index.html"' in (built_book / "index.html").read_text(), "the site's index does not lead to en/"
 
 
@@ -244,6 +245,7 @@ def test_build_does_not_execute_exercises(built_book):
 )
 def test_indonesian_edition_generates_indonesian_sentences(built_book, page, indonesian, english):
     """A glued sentence is prose too: the Indonesian edition runs its chapters in Indonesian."""
+
     def prose(language: str) -> str:  # the page without its code cells, which hold both wordings
         text = (built_book / language / f"{page}.html").read_text(encoding="utf-8")
         return re.sub(r"<pre>.*?</pre>", "", text, flags=re.DOTALL)
@@ -257,7 +259,9 @@ def test_indonesian_edition_generates_indonesian_sentences(built_book, page, ind
 
 def test_site_takes_mathjax_from_itself():
     mathjax_path = CONFIG["sphinx"]["config"]["mathjax_path"]
-    assert "://" not in mathjax_path and not mathjax_path.startswith("/"), f"MathJax from outside the site: {mathjax_path}"
+    assert "://" not in mathjax_path and not mathjax_path.startswith("/"), (
+        f"MathJax from outside the site: {mathjax_path}"
+    )
     assert ("_static/" + mathjax_path).startswith(_build_script_module().SITE_MATHJAX + "/")
 
 
@@ -281,16 +285,22 @@ def test_page_renders(page, server, language, name, viewport):
 
     assert report["lang"] == language, f"{name}: <html lang={report['lang']!r}>"
     other = next(edition for edition in EDITIONS if edition != language)
-    assert report["languageSwitch"] == [server + f"{other}/{name.split('/', 1)[1]}.html"], f"{name}: language switch {report['languageSwitch']}"
+    assert report["languageSwitch"] == [server + f"{other}/{name.split('/', 1)[1]}.html"], (
+        f"{name}: language switch {report['languageSwitch']}"
+    )
 
     assert report["heading"], f"{name}: no <h1> heading, the page did not render"
-    broken = [image for image in report["images"] if not (image["complete"] and image["width"] > 0 and image["height"] > 0)]
+    broken = [
+        image for image in report["images"] if not (image["complete"] and image["width"] > 0 and image["height"] > 0)
+    ]
     assert not broken, f"{name}: images that did not load or decode: {broken}"
     if name.split("/", 1)[1] in CHAPTERS:
         assert report["figures"] > 0, f"{name}: a chapter without a single figure"
     if report["mathNodes"]:
         assert report["mathjaxLoaded"], f"{name}: has math but MathJax did not load (blocked: {page.blocked})"
-        assert report["typeset"] >= report["mathNodes"], f"{name}: {report['mathNodes']} math nodes, {report['typeset']} typeset"
+        assert report["typeset"] >= report["mathNodes"], (
+            f"{name}: {report['mathNodes']} math nodes, {report['typeset']} typeset"
+        )
     assert not report["texErrors"], f"{name}: MathJax could not typeset {report['texErrors']}"
     assert not report["untypeset"], f"{name}: formulas MathJax left as TeX: {report['untypeset']}"
     assert not report["rawTex"], f"{name}: raw TeX in the text: {report['rawTex']}"
@@ -369,15 +379,21 @@ def test_launch_links_open_published_notebooks(built_book):
             target = published_file(link, page, built_book, trees)
             if kind in ("colab", "binder"):
                 assert target.suffix == ".ipynb", f"{page.relative_to(built_book)}: {kind} opens {link}, not a notebook"
-            assert target.is_file(), f"{page.relative_to(built_book)}: the {kind} link {link} opens a file that is not published ({target})"
+            assert target.is_file(), (
+                f"{page.relative_to(built_book)}: the {kind} link {link} opens a file that is not published ({target})"
+            )
             if "dropdown-item" in classes.split():  # a button of the page's header, not a link in the prose
                 buttons.setdefault(page.relative_to(built_book).with_suffix("").as_posix(), {})[kind] = target
     for chapter in CHAPTERS:
         for language in EDITIONS:  # both editions open the same notebooks: the code is shared
             kinds = buttons.get(f"{language}/{chapter}", {})
-            assert {"colab", "binder", "download .ipynb"} <= set(kinds), f"{language}/{chapter}: launch and download buttons {sorted(kinds)}"
+            assert {"colab", "binder", "download .ipynb"} <= set(kinds), (
+                f"{language}/{chapter}: launch and download buttons {sorted(kinds)}"
+            )
             assert kinds["colab"] == kinds["binder"] == NOTEBOOKS_TREE / f"{chapter}.ipynb", kinds
-            assert kinds["download .ipynb"].read_bytes() == kinds["colab"].read_bytes(), f"{language}/{chapter}: the download is another notebook"
+            assert kinds["download .ipynb"].read_bytes() == kinds["colab"].read_bytes(), (
+                f"{language}/{chapter}: the download is another notebook"
+            )
 
 
 @pytest.mark.slow

@@ -20,7 +20,9 @@ def test_round_trip_keeps_weights_config_and_metadata(tmp_path):
 
 
 def test_checkpoint_loads_with_weights_only(tmp_path):
-    path = save_checkpoint(tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"command": "python -m vae_course train"})
+    path = save_checkpoint(
+        tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"command": "python -m vae_course train"}
+    )
     payload = torch.load(path, weights_only=True)  # no pickled code: safe to open
     assert payload["model"] == "mlp_vae" and payload["config"]["latent_dim"] == 2
 
@@ -76,6 +78,8 @@ def test_a_folder_is_not_overwritten(tmp_path):
 
 
 def test_train_config_saved_under_an_old_field_name_loads_with_the_new_one(tmp_path):
-    path = save_checkpoint(tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"train_config": {"reconstruction": "bce"}})
+    path = save_checkpoint(
+        tmp_path / "m.pt", build_model("mlp_vae", latent_dim=2), {"train_config": {"reconstruction": "bce"}}
+    )
     _, metadata = load_checkpoint(path)
     assert metadata["train_config"] == {"kind": "bce"}

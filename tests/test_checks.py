@@ -11,8 +11,10 @@ from vae_course.checks.core import DTYPES, device_dtypes
 
 
 def test_importing_the_checks_imports_no_grading_tool():
-    code = ("import sys, vae_course.checks\n"
-            "print(sorted(m for m in ('nbgrader', 'nbformat', 'jupyter_client', 'classgrade') if m in sys.modules))")
+    code = (
+        "import sys, vae_course.checks\n"
+        "print(sorted(m for m in ('nbgrader', 'nbformat', 'jupyter_client', 'classgrade') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

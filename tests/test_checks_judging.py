@@ -17,16 +17,25 @@ from vae_course.checks import channel
 
 CORRECT = {
     "check_kl_divergence": lambda mu, logvar: -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1),
-    "check_reparameterize": lambda mu, logvar, eps=None: mu + (0.5 * logvar).exp() * (torch.randn_like(mu) if eps is None else eps),
+    "check_reparameterize": lambda mu, logvar, eps=None: (
+        mu + (0.5 * logvar).exp() * (torch.randn_like(mu) if eps is None else eps)
+    ),
     "check_negative_elbo": lambda x_hat, x, mu, logvar, beta=1.0, kind="bce": (
-        losses.reconstruction_loss(x_hat, x, kind) + beta * gaussian.kl_divergence(mu, logvar)).mean(),
+        losses.reconstruction_loss(x_hat, x, kind) + beta * gaussian.kl_divergence(mu, logvar)
+    ).mean(),
     "check_linear_interpolation": lambda z_start, z_end, steps: torch.stack(
-        [z_start + t * (z_end - z_start) for t in torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)]),
+        [
+            z_start + t * (z_end - z_start)
+            for t in torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)
+        ]
+    ),
 }
 WRONG = {  # each a named mistake of the hints
     "check_kl_divergence": (lambda mu, logvar: 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1), "kl-sign"),
-    "check_reparameterize": (lambda mu, logvar, eps=None: mu + logvar.exp() * (torch.randn_like(mu) if eps is None else eps),
-                             "exp-logvar-as-std"),
+    "check_reparameterize": (
+        lambda mu, logvar, eps=None: mu + logvar.exp() * (torch.randn_like(mu) if eps is None else eps),
+        "exp-logvar-as-std",
+    ),
 }
 
 
@@ -42,10 +51,13 @@ def in_kernel(tmp_path, monkeypatch, check: str, answer, part: str):
     return verdict, read_records(read_bytes(str(path)))
 
 
-@pytest.mark.parametrize("check, part", [("check_kl_divergence", p) for p in ("shapes", "values", "gradients")]
-                         + [("check_reparameterize", p) for p in ("shapes", "values", "noise", "gradients")]
-                         + [("check_negative_elbo", p) for p in ("shapes", "values", "gradients")]
-                         + [("check_linear_interpolation", p) for p in ("shapes", "values")])
+@pytest.mark.parametrize(
+    "check, part",
+    [("check_kl_divergence", p) for p in ("shapes", "values", "gradients")]
+    + [("check_reparameterize", p) for p in ("shapes", "values", "noise", "gradients")]
+    + [("check_negative_elbo", p) for p in ("shapes", "values", "gradients")]
+    + [("check_linear_interpolation", p) for p in ("shapes", "values")],
+)
 def test_the_judge_passes_what_the_kernel_passes(tmp_path, monkeypatch, check, part):
     kernel, answers = in_kernel(tmp_path, monkeypatch, check, CORRECT[check], part)
     assert kernel == (True, "")
@@ -86,6 +98,7 @@ def test_without_the_grader_nothing_is_written(tmp_path, monkeypatch):
 
 
 # --- every check: the judge agrees with an honest kernel, on every correct answer and every mistake
+
 
 def _kernel_and_judge(tmp_path, monkeypatch, check: str, answer) -> tuple[tuple, tuple]:
     path = tmp_path / "answers"

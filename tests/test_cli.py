@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from fake_fashion_mnist import make_fake_fashion_mnist
 
 
 def run(*args, root, check=True):
     env = {**os.environ, "VAE_COURSE_DATA": str(root), "PYTHONWARNINGS": "error"}
-    result = subprocess.run([sys.executable, "-m", "vae_course", *map(str, args)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "vae_course", *map(str, args)], capture_output=True, text=True, env=env
+    )
     if check and result.returncode != 0:
         raise AssertionError(result.stderr)
     return result
@@ -26,8 +27,27 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     make_fake_fashion_mnist(root / "FashionMNIST" / "raw", n_train=80, n_test=20)
     out = root / "runs" / "vae.pt"
-    run("train", "--model", "conv_vae", "--latent-dim", "2", "--epochs", "2", "--batch-size", "16", "--seed", "3",
-        "--iwae-samples", "20", "--iwae-images", "5", "--quiet", "--out", out, root=root)
+    run(
+        "train",
+        "--model",
+        "conv_vae",
+        "--latent-dim",
+        "2",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--seed",
+        "3",
+        "--iwae-samples",
+        "20",
+        "--iwae-images",
+        "5",
+        "--quiet",
+        "--out",
+        out,
+        root=root,
+    )
     return root, out
 
 
@@ -168,8 +188,11 @@ def bad_inputs(tmp_path_factory, trained):
     (folder / "junk.pt").write_bytes(b"junk")
     torch.save({"weights": torch.zeros(3)}, folder / "foreign.pt")
     return {
-        "root": trained[0], "checkpoint": str(trained[1]), "corrupt": str(folder / "corrupt"),
-        "file": str(folder / "junk.pt"), "foreign": str(folder / "foreign.pt"),
+        "root": trained[0],
+        "checkpoint": str(trained[1]),
+        "corrupt": str(folder / "corrupt"),
+        "file": str(folder / "junk.pt"),
+        "foreign": str(folder / "foreign.pt"),
     }
 
 
@@ -241,7 +264,9 @@ def test_full_disk_while_sampling_leaves_nothing_and_keeps_old_files(bad_inputs,
     argv = ["sample", bad_inputs["checkpoint"], "--out", tmp_path / "grid.png"]
     code, err = run_in_process(argv, bad_inputs["root"], capsys, monkeypatch)
     assert_one_error_line(code, err)
-    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"] and (tmp_path / "grid.png").read_bytes() == b"the old grid"
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"] and (
+        tmp_path / "grid.png"
+    ).read_bytes() == b"the old grid"
 
 
 def test_in_process_runs_record_their_own_command(bad_inputs, tmp_path, capsys, monkeypatch):

@@ -3,6 +3,7 @@ import gzip
 import numpy as np
 import pytest
 import torch
+from fake_fashion_mnist import make_fake_fashion_mnist, write_idx
 
 from vae_course import data as data_module
 from vae_course.data import (
@@ -14,8 +15,6 @@ from vae_course.data import (
     load_fashion_mnist,
     train_val_split,
 )
-
-from fake_fashion_mnist import make_fake_fashion_mnist, write_idx
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +146,15 @@ def test_batches_cover_every_example_once_per_epoch():
 
 
 def test_real_fashion_mnist_if_installed():
-    if not all((data_module.Path("/usr/share/datasets/fashion-mnist") / f"{n}.gz").exists() for n in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "train-images-idx3-ubyte", "train-labels-idx1-ubyte")):
+    if not all(
+        (data_module.Path("/usr/share/datasets/fashion-mnist") / f"{n}.gz").exists()
+        for n in (
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+        )
+    ):
         pytest.skip("Debian's dataset-fashion-mnist is not installed")
     with gzip.open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") as f:
         labels = np.frombuffer(f.read()[8:], dtype=np.uint8)

@@ -41,6 +41,7 @@ def _run_with_stub(command: list[str], tmp_path: Path, env: dict[str, str], cwd:
 
 # --- Kubernetes ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def job() -> dict:
     return yaml.safe_load(JOB.read_text())
@@ -72,7 +73,10 @@ def test_the_job_is_indexed_with_one_shard_per_completion(job):
     assert int(_container_env(job)["SHARDS"]) == spec["completions"]
     assert spec["template"]["spec"]["restartPolicy"] == "Never"
     env = job["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert {"name": "GRADEBOOK_URL", "valueFrom": {"secretKeyRef": {"name": "autograde-gradebook", "key": "url"}}} in env
+    assert {
+        "name": "GRADEBOOK_URL",
+        "valueFrom": {"secretKeyRef": {"name": "autograde-gradebook", "key": "url"}},
+    } in env
 
 
 @pytest.mark.parametrize("index, shard", [(0, "1/4"), (3, "4/4")])
@@ -84,6 +88,7 @@ def test_the_completion_index_maps_to_a_1_based_shard(job, index, shard, tmp_pat
 
 
 # --- Slurm -----------------------------------------------------------------------------------------
+
 
 def _directives(script: str) -> list[str]:
     """The ``#SBATCH`` options, which sbatch reads up to the first command of the script."""
@@ -100,11 +105,20 @@ def _sbatch(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     """Slurm's sbatch with a configuration naming an unreachable controller: it parses, then fails to submit."""
     conf = tmp_path / "slurm.conf"
     conf.write_text("ClusterName=offline\nSlurmctldHost=localhost\nSlurmctldPort=9\nMessageTimeout=1\n")
-    return subprocess.run(["sbatch", *args], env={"PATH": "/usr/bin:/bin", "SLURM_CONF": str(conf)},
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)
+    return subprocess.run(
+        ["sbatch", *args],
+        env={"PATH": "/usr/bin:/bin", "SLURM_CONF": str(conf)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
 
 
-needs_sbatch = pytest.mark.skipif(shutil.which("sbatch") is None, reason="sbatch (Debian's slurm-client) is not installed")
+needs_sbatch = pytest.mark.skipif(
+    shutil.which("sbatch") is None, reason="sbatch (Debian's slurm-client) is not installed"
+)
 
 
 def test_every_sbatch_directive_comes_before_the_first_command():
@@ -138,7 +152,12 @@ def test_the_script_is_valid_shell():
 
 @pytest.mark.parametrize("first, task, count, shard", [(1, 1, 4, "1/4"), (1, 4, 4, "4/4"), (0, 2, 3, "3/3")])
 def test_the_array_task_maps_to_a_1_based_shard(first, task, count, shard, tmp_path):
-    env = {"SLURM_ARRAY_TASK_MIN": str(first), "SLURM_ARRAY_TASK_ID": str(task), "SLURM_ARRAY_TASK_COUNT": str(count),
-           "SLURM_CPUS_PER_TASK": "4", "SLURM_SUBMIT_DIR": str(tmp_path)}
+    env = {
+        "SLURM_ARRAY_TASK_MIN": str(first),
+        "SLURM_ARRAY_TASK_ID": str(task),
+        "SLURM_ARRAY_TASK_COUNT": str(count),
+        "SLURM_CPUS_PER_TASK": "4",
+        "SLURM_SUBMIT_DIR": str(tmp_path),
+    }
     args = _run_with_stub(["bash", str(SBATCH), "kl", "--timeout-notebook", "300"], tmp_path, env, tmp_path)
     assert args == [*AUTOGRADE, "kl", "--shard", shard, "--jobs", "4", "--quiet", "--timeout-notebook", "300"]

@@ -35,7 +35,9 @@ def test_iwae_bound_is_tighter_than_the_elbo(images):
     model = _model()
     neg_elbo = evaluate_negative_elbo(model, images, device="cpu")["negative_elbo"]
     # average the 1-sample estimate over many seeds so its noise does not decide the comparison
-    neg_elbo_mean = sum(evaluate_negative_elbo(model, images, device="cpu", seed=s)["negative_elbo"] for s in range(20)) / 20
+    neg_elbo_mean = (
+        sum(evaluate_negative_elbo(model, images, device="cpu", seed=s)["negative_elbo"] for s in range(20)) / 20
+    )
     iwae_k1 = iwae_negative_log_likelihood(model, images, num_samples=1, device="cpu")
     iwae_k500 = iwae_negative_log_likelihood(model, images, num_samples=500, device="cpu")
     assert math.isfinite(neg_elbo)

@@ -11,10 +11,10 @@ import re
 
 import pytest
 import torch
-
-import vae_course
 from exercise_support import answers, course
 from exercise_support.answers import ASSIGNMENTS, CHECKS, CORRECT, DELEGATING, MISTAKES, SUBCLASSING
+
+import vae_course
 from vae_course import checks
 from vae_course.checks.core import CheckFailure
 from vae_course.checks.delegation import find_delegation
@@ -166,7 +166,10 @@ def test_every_hint_a_check_names_exists():
 
 WRITTEN = "A written answer, for the instructor to grade."
 DELEGATION = answers.Mistake(
-    "delegation", "02_reparameterization", "reparameterize", DELEGATING["runtime"],
+    "delegation",
+    "02_reparameterization",
+    "reparameterize",
+    DELEGATING["runtime"],
     frozenset(f"test_reparameterize_{part}" for part in ("shapes", "values", "noise", "gradients")),
     "check_reparameterize",
 )

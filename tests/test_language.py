@@ -57,6 +57,4 @@ def test_localize_translates_the_library_labels(monkeypatch, code, expected):
     assert (fig.axes[0].get_ylabel(), fig.axes[0].get_title()) == expected
     scatter = localize(latent_scatter([[0.0, 0.0], [1.0, 1.0]], [7, 2], title="mine"))
     legend = [text.get_text() for text in scatter.axes[0].get_legend().get_texts()]
-    assert ("Sepatu kets" in legend) == (code == "id") and scatter.axes[
-        0
-    ].get_title() == "mine"
+    assert ("Sepatu kets" in legend) == (code == "id") and scatter.axes[0].get_title() == "mine"

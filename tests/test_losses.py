@@ -23,7 +23,10 @@ def test_bce_sums_over_pixels_per_image():
 def test_bce_from_logits_agrees_with_probabilities_and_is_stable():
     logits, x = _batch()
     torch.testing.assert_close(
-        reconstruction_loss(logits, x, from_logits=True), reconstruction_loss(torch.sigmoid(logits), x), rtol=1e-4, atol=1e-2
+        reconstruction_loss(logits, x, from_logits=True),
+        reconstruction_loss(torch.sigmoid(logits), x),
+        rtol=1e-4,
+        atol=1e-2,
     )
     extreme = torch.full((2, 1, 28, 28), 200.0)
     loss = reconstruction_loss(extreme, torch.zeros_like(extreme), from_logits=True)
@@ -40,7 +43,9 @@ def test_mse_sums_over_pixels():
     logits, x = _batch()
     p = torch.sigmoid(logits)
     torch.testing.assert_close(reconstruction_loss(p, x, "mse"), F.mse_loss(p, x, reduction="none").flatten(1).sum(1))
-    torch.testing.assert_close(reconstruction_loss(logits, x, "mse", from_logits=True), reconstruction_loss(p, x, "mse"))
+    torch.testing.assert_close(
+        reconstruction_loss(logits, x, "mse", from_logits=True), reconstruction_loss(p, x, "mse")
+    )
 
 
 def test_negative_elbo_is_batch_mean_of_reconstruction_plus_beta_kl():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from vae_course.models import MODELS, MLPVAE, ConvVAE, MLPVAEConfig, build_model, decode, is_vae, model_name
+from vae_course.models import MLPVAE, MODELS, ConvVAE, MLPVAEConfig, build_model, decode, is_vae, model_name
 
 CASES = [
     ("mlp_autoencoder", {}),
@@ -36,11 +36,17 @@ def test_shapes(name, config, batch):
 
 def test_mlp_vae_sizes():
     default = MLPVAE()
-    assert (default.encoder_hidden.in_features, default.encoder_hidden.out_features, default.encoder_mu.out_features) == (784, 200, 20)
+    assert (
+        default.encoder_hidden.in_features,
+        default.encoder_hidden.out_features,
+        default.encoder_mu.out_features,
+    ) == (784, 200, 20)
     pytorch_example = MLPVAE(MLPVAEConfig(hidden_dim=400, latent_dim=20))
     assert pytorch_example.encoder_hidden.out_features == 400
     # same parameter count as the PyTorch example's fc1, fc21, fc22, fc3, fc4
-    assert sum(p.numel() for p in pytorch_example.parameters()) == (784 * 400 + 400) + 2 * (400 * 20 + 20) + (20 * 400 + 400) + (400 * 784 + 784)
+    assert sum(p.numel() for p in pytorch_example.parameters()) == (784 * 400 + 400) + 2 * (400 * 20 + 20) + (
+        20 * 400 + 400
+    ) + (400 * 784 + 784)
 
 
 def test_forward_uses_given_noise():

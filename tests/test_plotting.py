@@ -16,7 +16,9 @@ def test_figures_render(tmp_path):
         "loss_dict": plotting.loss_curves(history.to_dict()),
         "scatter": plotting.latent_scatter(np.random.randn(50, 2), np.arange(50) % 10),
         "traversal": plotting.traversal_grid(images, num_dims=2, values=np.linspace(-2, 2, 6)),
-        "labelled": plotting.image_grid(images, nrow=4, row_labels=["a", "b", "c"], column_labels=["1", "2", "3", "4"], xlabel="column"),
+        "labelled": plotting.image_grid(
+            images, nrow=4, row_labels=["a", "b", "c"], column_labels=["1", "2", "3", "4"], xlabel="column"
+        ),
     }
     for name, fig in figures.items():
         path = plotting.save_figure(fig, tmp_path / f"{name}.png")
@@ -33,7 +35,9 @@ def test_autoencoder_history_has_one_panel():
 
 def test_image_grid_checks_its_labels_and_traversals_write_offsets():
     images = torch.rand(6, 1, 28, 28)
-    ax = plotting.image_grid(images, nrow=3, row_labels=["top", "bottom"], column_labels=["x", "y", "z"], xlabel="step").axes[0]
+    ax = plotting.image_grid(
+        images, nrow=3, row_labels=["top", "bottom"], column_labels=["x", "y", "z"], xlabel="step"
+    ).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["top", "bottom"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
     assert ax.get_xlabel() == "step"
@@ -84,7 +88,9 @@ def test_upsampling_stamps_add_up_to_the_layer():
         cropped = stamps.sum(dim=(0, 1))[padding : full[0] - padding, padding : full[1] - padding]
         assert torch.allclose(cropped, expected, atol=1e-6)
         # one stamp is the kernel times the cell's value, placed at stride * (row, column)
-        assert torch.allclose(stamps[2, 1, 2 * stride : 2 * stride + kernel, stride : stride + kernel],
-                              x[2, 1] * layer.weight[0, 0].detach())
+        assert torch.allclose(
+            stamps[2, 1, 2 * stride : 2 * stride + kernel, stride : stride + kernel],
+            x[2, 1] * layer.weight[0, 0].detach(),
+        )
     fig = plotting.upsampling_figure(layer, x)
     assert len(fig.get_axes()) == 1 + 6 + 1  # the input, one stamp per cell, the sum

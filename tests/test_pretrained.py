@@ -21,7 +21,11 @@ def test_images():
 def test_checkpoint_and_card_are_shipped(name):
     card = model_card(name)
     assert pretrained_path(name).is_file()
-    assert card["recipe"] == name and card["command"] == f"python -m vae_course train --recipe {name} --quiet --out vae_course/pretrained/{name}.pt"
+    assert (
+        card["recipe"] == name
+        and card["command"]
+        == f"python -m vae_course train --recipe {name} --quiet --out vae_course/pretrained/{name}.pt"
+    )
     assert card["model"] == RECIPES[name].model and card["epochs_run"] >= 1
     _, metadata = load_checkpoint(pretrained_path(name))
     assert metadata["metrics"] == card["metrics"]
@@ -48,6 +52,8 @@ def test_checkpoint_reproduces_its_iwae_estimate(name, test_images):
     model, _ = load_checkpoint(pretrained_path(name))
     metrics = model_card(name)["metrics"]
     images = test_images[: metrics["iwae_images"]]
-    value = iwae_negative_log_likelihood(model, images, metrics["iwae_samples"], device="cpu", seed=metrics["eval_seed"])
+    value = iwae_negative_log_likelihood(
+        model, images, metrics["iwae_samples"], device="cpu", seed=metrics["eval_seed"]
+    )
     assert value == pytest.approx(metrics["test_iwae_nll"], abs=TOLERANCE)
     assert value < metrics["test_negative_elbo"]  # the IWAE bound is tighter than the ELBO

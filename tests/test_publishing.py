@@ -82,7 +82,9 @@ def test_book_workflow_builds_with_the_readme_commands_and_publishes_both_trees(
     assert "--language" not in runs, "the workflow must publish every edition"
     assert "actions/deploy-pages" in uses
     assert uses["actions/upload-artifact"]["with"]["path"] == f"_build/{build_book.NOTEBOOKS_DIR}"
-    assert re.search(rf"git push --force \S+ {build_book.NOTEBOOKS_BRANCH}$", runs, re.MULTILINE), "no push to the notebooks branch"
+    assert re.search(rf"git push --force \S+ {build_book.NOTEBOOKS_BRANCH}$", runs, re.MULTILINE), (
+        "no push to the notebooks branch"
+    )
     assert workflow["on"]["push"]["branches"] == [CONFIG["repository"]["branch"]]
 
 
@@ -126,7 +128,11 @@ def test_binder_installs_the_cpu_build_of_the_course_pins():
     binder, course = _pins(ROOT / "binder" / "requirements.txt"), _pins(ROOT / "requirements.txt")
     for package in ("torch", "torchvision"):
         assert binder[package] == course[package] + "+cpu", f"Binder's {package} is not the CPU build of the course's"
-    different = {name: (pin, course.get(name)) for name, pin in binder.items() if not pin.endswith("+cpu") and pin != course.get(name)}
+    different = {
+        name: (pin, course.get(name))
+        for name, pin in binder.items()
+        if not pin.endswith("+cpu") and pin != course.get(name)
+    }
     assert not different, f"Binder pins that differ from requirements.txt: {different}"
     assert "myst-nb" in binder, "the chapters call myst_nb.glue"
 

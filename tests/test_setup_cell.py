@@ -14,10 +14,10 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
-import vae_course
 from exercise_support import answers, course
 from exercise_support.answers import ASSIGNMENTS, ROOT
+
+import vae_course
 
 
 def _load_setup_cell_module():
@@ -77,7 +77,9 @@ def test_the_student_guide_quotes_what_the_cell_prints():
     guide = " ".join((ROOT / "docs" / "student-guide.md").read_text().split())
     assert f"`Installing {setup_cell.requirement()} ...`" in guide
     assert f"`Installed vae_course {setup_cell.course_version()}.`" in guide
-    assert f"colab.research.google.com/github/{setup_cell.repository_url().removeprefix('https://github.com/')}/" in guide
+    assert (
+        f"colab.research.google.com/github/{setup_cell.repository_url().removeprefix('https://github.com/')}/" in guide
+    )
 
 
 # --------------------------------------------------------------------------- what the cell does
@@ -96,12 +98,17 @@ def test_where_vae_course_is_missing_it_installs_the_override(monkeypatch, capsy
     """With the library hidden from ``find_spec``, the cell runs pip on the override with this Python."""
     calls = []
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vae_course" else find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "vae_course" else find_spec(name, *a)
+    )
     monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: calls.append((command, kwargs)))
     monkeypatch.setenv(setup_cell.INSTALL_SOURCE_ENV_VAR, "/wheels/vae_course-0.1.0-py3-none-any.whl")
     exec(compile(setup_cell.cell_source(), "<setup cell>", "exec"), {})
     assert calls == [
-        ([sys.executable, "-m", "pip", "install", "--quiet", "/wheels/vae_course-0.1.0-py3-none-any.whl"], {"check": True})
+        (
+            [sys.executable, "-m", "pip", "install", "--quiet", "/wheels/vae_course-0.1.0-py3-none-any.whl"],
+            {"check": True},
+        )
     ]
     out = capsys.readouterr().out
     assert "Installing /wheels/vae_course-0.1.0-py3-none-any.whl" in out
@@ -111,7 +118,9 @@ def test_where_vae_course_is_missing_it_installs_the_override(monkeypatch, capsy
 def test_by_default_it_installs_the_pinned_release(monkeypatch):
     calls = []
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vae_course" else find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "vae_course" else find_spec(name, *a)
+    )
     monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: calls.append(command))
     monkeypatch.delenv(setup_cell.INSTALL_SOURCE_ENV_VAR, raising=False)
     exec(compile(setup_cell.cell_source(), "<setup cell>", "exec"), {})
@@ -135,7 +144,11 @@ def _solved_release(assignment: str) -> dict:
     notebook = course.answered(released, solutions, "A written answer.")
     notebook["cells"].append(
         {
-            "cell_type": "code", "execution_count": None, "id": "where-is-vae-course", "metadata": {}, "outputs": [],
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "where-is-vae-course",
+            "metadata": {},
+            "outputs": [],
             "source": "import json, sys\nprint(json.dumps({'file': vae_course.__file__, 'prefix': sys.prefix}))",
         }
     )
@@ -167,7 +180,9 @@ def _fresh_venv(folder: Path) -> tuple[Path, Path]:
     site_packages = Path(
         subprocess.run(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     shared = Path(sysconfig.get_paths()["purelib"]).resolve()
@@ -221,8 +236,17 @@ def test_a_release_runs_in_a_fresh_environment_that_lacks_the_library(tmp_path):
     work.mkdir()
     (work / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(_solved_release(ASSIGNMENT), indent=1))
     execute = [
-        python, "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
-        "--ExecutePreprocessor.kernel_name=fresh-venv", "--ExecutePreprocessor.timeout=600", f"{ASSIGNMENT}.ipynb",
+        python,
+        "-m",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--output",
+        "executed.ipynb",
+        "--ExecutePreprocessor.kernel_name=fresh-venv",
+        "--ExecutePreprocessor.timeout=600",
+        f"{ASSIGNMENT}.ipynb",
     ]
     result = subprocess.run(execute, cwd=work, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-5000:]
@@ -232,7 +256,11 @@ def test_a_release_runs_in_a_fresh_environment_that_lacks_the_library(tmp_path):
     cells = {cell.id: cell for cell in nbformat.read(work / "executed.ipynb", as_version=4).cells}
     shown = "".join(output.get("text", "") for output in cells[setup_cell.CELL_ID]["outputs"])
     assert f"Installing {wheel}" in shown and f"Installed vae_course {vae_course.__version__}." in shown
-    tests = [cell for cell in cells.values() if cell["metadata"].get("nbgrader", {}).get("grade") and cell["cell_type"] == "code"]
+    tests = [
+        cell
+        for cell in cells.values()
+        if cell["metadata"].get("nbgrader", {}).get("grade") and cell["cell_type"] == "code"
+    ]
     assert len(tests) == len(course.autograded_cells(ASSIGNMENT)) == 6
     for cell in tests:
         assert cell["execution_count"] is not None, f"{cell['id']} did not run"

@@ -37,14 +37,37 @@ pytestmark = [
 # The command under test, in one place (it will become ``python -m classgrade autograde``).
 AUTOGRADE = [sys.executable, "-m", "classgrade", "autograde"]
 # Short limits, no PyTorch preloaded (as in test_autograde.py), one notebook at a time per shard.
-FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
-        "--preload", "", "--warmup", "", "--quiet", "--jobs", "1"]
+FAST = [
+    "--timeout-cell",
+    "3",
+    "--timeout-notebook",
+    "6",
+    "--memory-mb",
+    "2048",
+    "--output-limit-mb",
+    "1",
+    "--preload",
+    "",
+    "--warmup",
+    "",
+    "--quiet",
+    "--jobs",
+    "1",
+]
 SHARDS = 3
 # Eight students: sorted, shard k takes students k, k+3, k+6. Shard 1 (student1, student4,
 # student7) is the one killed: student7's notebook sleeps until the notebook limit, so the shard is
 # still grading it when it is killed, after student1 and student4.
-CLASS = {"student1": "correct", "student2": "wrong", "student3": "empty", "student4": "edited_test",
-         "student5": "written", "student6": "deleted_test", "student7": "slow", "student8": "os_exit"}
+CLASS = {
+    "student1": "correct",
+    "student2": "wrong",
+    "student3": "empty",
+    "student4": "edited_test",
+    "student5": "written",
+    "student6": "deleted_test",
+    "student7": "slow",
+    "student8": "os_exit",
+}
 KILLED, SLOW_STUDENT, GRADED_BEFORE_KILL = 1, "student7", "student4"
 GRADED_CELLS = 3  # test_kl_zero, test_kl_values, explain
 
@@ -91,15 +114,29 @@ def postgres():
 
     try:
         run(bindir / "initdb", "-D", data, "-U", "grader", "--auth=trust", "-E", "UTF8", "--no-sync")
-        run(bindir / "pg_ctl", "-D", data, "-l", home / "server.log", "-w", "-t", "60", "start", "-o",
-            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off")
+        run(
+            bindir / "pg_ctl",
+            "-D",
+            data,
+            "-l",
+            home / "server.log",
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-o",
+            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )
         run(bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "grader", "gradebook")
         yield f"postgresql://grader@127.0.0.1:{port}/gradebook"
     finally:
         for mode in ("fast", "immediate"):
             if (data / "postmaster.pid").exists():
-                subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
-                               capture_output=True, check=False)
+                subprocess.run(
+                    [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
+                    capture_output=True,
+                    check=False,
+                )
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -118,8 +155,13 @@ def _sandboxes():
 
 def grade(course: Path, *args: str) -> subprocess.Popen:
     """Start the command line in ``course``."""
-    return subprocess.Popen([*AUTOGRADE, support.ASSIGNMENT, *FAST, *args], cwd=course,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*AUTOGRADE, support.ASSIGNMENT, *FAST, *args],
+        cwd=course,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen) -> str:
@@ -154,8 +196,16 @@ def grades_table(db_url: str) -> list[tuple]:
         for submission in gb.assignment_submissions(support.ASSIGNMENT):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    rows.append((submission.student_id, notebook.name, grade.name, grade.auto_score,
-                                 grade.manual_score, grade.needs_manual_grade))
+                    rows.append(
+                        (
+                            submission.student_id,
+                            notebook.name,
+                            grade.name,
+                            grade.auto_score,
+                            grade.manual_score,
+                            grade.needs_manual_grade,
+                        )
+                    )
                 for comment in notebook.comments:
                     rows.append((submission.student_id, notebook.name, comment.name, comment.auto_comment))
             rows.append((submission.student_id, "score", round(submission.score, 6), submission.max_score))
@@ -169,8 +219,10 @@ def row_counts(db_url: str) -> dict[str, int]:
     engine = sqlalchemy.create_engine(db_url)
     try:
         with engine.connect() as connection:
-            return {table: connection.execute(sqlalchemy.text(f"SELECT count(*) FROM {table}")).scalar_one()
-                    for table in ("submitted_assignment", "submitted_notebook", "grade", "student")}
+            return {
+                table: connection.execute(sqlalchemy.text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("submitted_assignment", "submitted_notebook", "grade", "student")
+            }
     finally:
         engine.dispose()
 
@@ -219,10 +271,15 @@ def sharded(postgres, tmp_path_factory):
 def test_each_shard_grades_its_own_students_once(sharded):
     course, _db_url, _partial, _outputs = sharded
     folders = course / "reports" / "autograde" / support.ASSIGNMENT
-    graded = {k: [e["student"] for e in json.loads((folders / f"shard-{k}-of-{SHARDS}" / "report.json").read_text())["submissions"]]
-              for k in range(1, SHARDS + 1)}
+    graded = {
+        k: [
+            e["student"]
+            for e in json.loads((folders / f"shard-{k}-of-{SHARDS}" / "report.json").read_text())["submissions"]
+        ]
+        for k in range(1, SHARDS + 1)
+    }
     students = sorted(CLASS)
-    assert graded == {k: students[k - 1::SHARDS] for k in graded}
+    assert graded == {k: students[k - 1 :: SHARDS] for k in graded}
 
 
 def test_the_killed_shard_was_interrupted_while_grading(sharded):
@@ -234,8 +291,12 @@ def test_the_killed_shard_was_interrupted_while_grading(sharded):
 def test_every_submission_is_in_the_gradebook_once(sharded):
     _course, db_url, _partial, _outputs = sharded
     n = len(CLASS)
-    assert row_counts(db_url) == {"submitted_assignment": n, "submitted_notebook": n, "grade": n * GRADED_CELLS,
-                                  "student": n}
+    assert row_counts(db_url) == {
+        "submitted_assignment": n,
+        "submitted_notebook": n,
+        "grade": n * GRADED_CELLS,
+        "student": n,
+    }
 
 
 def test_the_gradebook_equals_a_single_machine_sqlite_grading(sharded, tmp_path):
@@ -256,7 +317,10 @@ def test_export_and_feedback_work_on_the_postgres_gradebook(sharded):
 
 def test_the_same_shard_twice_and_an_unsharded_run_are_refused_while_a_shard_runs(sharded):
     course, _db_url, _partial, _outputs = sharded
-    with open(course / ".autograde.lock", "w") as course_lock, open(course / ".autograde.shard-2-of-3.lock", "w") as own:
+    with (
+        open(course / ".autograde.lock", "w") as course_lock,
+        open(course / ".autograde.shard-2-of-3.lock", "w") as own,
+    ):
         fcntl.flock(course_lock, fcntl.LOCK_SH)  # what a running shard 2/3 holds
         fcntl.flock(own, fcntl.LOCK_EX)
         refusals = {}

@@ -50,7 +50,9 @@ def test_early_stopping_restores_the_best_epoch():
     torch.manual_seed(0)
     model = build_model("mlp_vae", latent_dim=2)
     train, val = _tiny_images(64, seed=1), _tiny_images(16, seed=2)  # unrelated noise: val stops improving
-    history = fit(model, train, val, TrainConfig(epochs=200, batch_size=16, lr=1e-2, patience=2), device="cpu", progress=False)
+    history = fit(
+        model, train, val, TrainConfig(epochs=200, batch_size=16, lr=1e-2, patience=2), device="cpu", progress=False
+    )
     assert history.stopped_early and len(history.epochs) < 200
     val_losses = history.column("val_loss")
     assert history.best_epoch == 1 + val_losses.index(min(val_losses))
@@ -84,7 +86,14 @@ def test_non_finite_loss_is_caught_by_the_deferred_check(monkeypatch):
     monkeypatch.setattr(train_module, "loss_terms", blow_up_at_step_3)
     model = build_model("mlp_vae", latent_dim=2)
     with pytest.raises(NonFiniteLossError, match=r"epoch 1, step 3;"):
-        fit(model, _tiny_images(64), None, TrainConfig(epochs=1, batch_size=8, check_every=5), device="cpu", progress=False)
+        fit(
+            model,
+            _tiny_images(64),
+            None,
+            TrainConfig(epochs=1, batch_size=8, check_every=5),
+            device="cpu",
+            progress=False,
+        )
     assert calls["n"] == 5  # stopped at the first check, not at the end of the epoch
 
 
@@ -92,7 +101,9 @@ def test_beta_zero_ignores_kl_in_the_gradient():
     images = _tiny_images(16)
     torch.manual_seed(0)
     model = build_model("mlp_vae", latent_dim=2)
-    history = fit(model, images, None, TrainConfig(epochs=30, batch_size=16, lr=1e-2, beta=0.0), device="cpu", progress=False)
+    history = fit(
+        model, images, None, TrainConfig(epochs=30, batch_size=16, lr=1e-2, beta=0.0), device="cpu", progress=False
+    )
     assert history.epochs[-1].train_kl > history.epochs[0].train_kl  # nothing holds the posterior to the prior
 
 
@@ -107,7 +118,9 @@ def test_fit_trains_any_module_with_the_course_interface():
         def forward(self, x):
             return self.net(x).view_as(x)
 
-    history = fit(StudentAutoencoder(), _tiny_images(16), None, TrainConfig(epochs=2, batch_size=8), device="cpu", progress=False)
+    history = fit(
+        StudentAutoencoder(), _tiny_images(16), None, TrainConfig(epochs=2, batch_size=8), device="cpu", progress=False
+    )
     assert history.epochs[-1].train_kl == 0.0
 
 

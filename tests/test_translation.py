@@ -30,9 +30,7 @@ def _update_translations():
     from importlib.machinery import SourceFileLoader
     from importlib.util import module_from_spec, spec_from_loader
 
-    loader = SourceFileLoader(
-        "update_translations", str(ROOT / "scripts" / "update-translations")
-    )
+    loader = SourceFileLoader("update_translations", str(ROOT / "scripts" / "update-translations"))
     module = module_from_spec(spec_from_loader("update_translations", loader))
     loader.exec_module(module)
     return module
@@ -45,9 +43,7 @@ def catalogues(language: str) -> dict[str, list]:
     for path in sorted(folder.rglob("*.po")):
         with open(path, "rb") as stream:
             catalog = read_po(stream, locale=language)
-        result[path.relative_to(folder).with_suffix("").as_posix()] = [
-            message for message in catalog if message.id
-        ]
+        result[path.relative_to(folder).with_suffix("").as_posix()] = [message for message in catalog if message.id]
     return result
 
 
@@ -55,10 +51,7 @@ def catalogues(language: str) -> dict[str, list]:
 def extracted(tmp_path_factory) -> dict[str, set[str]]:
     """The messages of the English book as it is now: ``{page: {msgid, ...}}``."""
     templates = _update_translations().extract(tmp_path_factory.mktemp("gettext"))
-    return {
-        page: {message.id for message in template if message.id}
-        for page, template in templates.items()
-    }
+    return {page: {message.id for message in template if message.id} for page, template in templates.items()}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -79,13 +72,8 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_catalogues_are_up_to_date_with_the_english_text(language, extracted):
-    pages = {
-        page: {message.id for message in messages}
-        for page, messages in catalogues(language).items()
-    }
-    assert set(pages) == set(extracted), (
-        f"pages with and without catalogues: {set(pages) ^ set(extracted)}"
-    )
+    pages = {page: {message.id for message in messages} for page, messages in catalogues(language).items()}
+    assert set(pages) == set(extracted), f"pages with and without catalogues: {set(pages) ^ set(extracted)}"
     stale = {}
     for page, messages in extracted.items():
         new, gone = messages - pages[page], pages[page] - messages
@@ -116,9 +104,7 @@ def test_translations_keep_math_code_roles_and_links(language):
                     f"{page}: {message.id[:60]!r}: lost {list((english - translated).elements())}, "
                     f"added {list((translated - english).elements())}"
                 )
-    assert not broken, (
-        "translations that changed math, code, roles or links:\n" + "\n".join(broken)
-    )
+    assert not broken, "translations that changed math, code, roles or links:\n" + "\n".join(broken)
 
 
 def test_the_glossary_exists():

@@ -37,11 +37,19 @@ pytestmark = pytest.mark.slow
 
 def run(command: list, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run ``command`` as a stranger would: system PATH, no user site, no PYTHONPATH."""
-    env = {"PATH": SYSTEM_PATH, "HOME": str(cwd), "PYTHONNOUSERSITE": "1", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-           "JUPYTER_PATH": str(Path(sysconfig.get_path("data")) / "share" / "jupyter")}
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    env = {
+        "PATH": SYSTEM_PATH,
+        "HOME": str(cwd),
+        "PYTHONNOUSERSITE": "1",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "JUPYTER_PATH": str(Path(sysconfig.get_path("data")) / "share" / "jupyter"),
+    }
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
@@ -55,14 +63,20 @@ def instructor(tmp_path_factory) -> tuple[Path, Path]:
     wheel = next(dist.glob("vae_course-*.whl"))
     run([sys.executable, "-m", "venv", "--without-pip", base / "venv"], cwd=base)
     python = base / "venv" / "bin" / "python"
-    purelib = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=base).stdout.strip())
+    purelib = Path(
+        run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=base).stdout.strip()
+    )
     (purelib / "test_environment_packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
     for module in ("vae_course", "classgrade"):
         missing = subprocess.run([python, "-c", f"import {module}"], cwd=base, capture_output=True)
         assert missing.returncode != 0, f"the new environment must not see this checkout's {module}"
-    run([python, "-m", "pip", "install", "-q", "--find-links", dist, f"vae-course[grading] @ {wheel.as_uri()}"], cwd=base)
-    where = run([python, "-c", "import vae_course, classgrade; print(vae_course.__file__, classgrade.__file__)"],
-                cwd=base).stdout.split()
+    run(
+        [python, "-m", "pip", "install", "-q", "--find-links", dist, f"vae-course[grading] @ {wheel.as_uri()}"],
+        cwd=base,
+    )
+    where = run(
+        [python, "-c", "import vae_course, classgrade; print(vae_course.__file__, classgrade.__file__)"], cwd=base
+    ).stdout.split()
     assert all(path.startswith(str(purelib)) for path in where), where
     return python, base
 
@@ -70,9 +84,11 @@ def instructor(tmp_path_factory) -> tuple[Path, Path]:
 def answered(course: Path) -> dict:
     """The release with every solution cell filled from the source: a correct submission."""
     name = f"{ASSIGNMENT}.ipynb"
-    solutions = {cell["metadata"]["nbgrader"]["grade_id"]: cell["source"]
-                 for cell in json.loads((course / "source" / ASSIGNMENT / name).read_text())["cells"]
-                 if cell["metadata"].get("nbgrader", {}).get("solution")}
+    solutions = {
+        cell["metadata"]["nbgrader"]["grade_id"]: cell["source"]
+        for cell in json.loads((course / "source" / ASSIGNMENT / name).read_text())["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("solution")
+    }
     notebook = json.loads((course / "release" / ASSIGNMENT / name).read_text())
     for cell in notebook["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
@@ -100,8 +116,11 @@ def test_the_wheel_grades_an_instructors_own_course(instructor):
     report = json.loads((course / "reports" / "autograde" / ASSIGNMENT / "report.json").read_text())
     entries = {entry["student"]: entry for entry in report["submissions"]}
     source = json.loads((course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
-    autograded = sum(cell["metadata"]["nbgrader"]["points"] for cell in source["cells"]  # test cells, not written answers
-                     if cell["metadata"].get("nbgrader", {}).get("grade") and not cell["metadata"]["nbgrader"]["solution"])
+    autograded = sum(
+        cell["metadata"]["nbgrader"]["points"]
+        for cell in source["cells"]  # test cells, not written answers
+        if cell["metadata"].get("nbgrader", {}).get("grade") and not cell["metadata"]["nbgrader"]["solution"]
+    )
     assert entries["alice"]["score"] == autograded > 0, entries["alice"]["notes"]
     assert entries["alice"]["status"] == ["ok"], entries["alice"]
     assert entries["bob"]["score"] == 0 and "invalid-notebook" in entries["bob"]["status"], entries["bob"]

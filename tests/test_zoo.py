@@ -12,7 +12,9 @@ def test_load_or_train_without_a_checkpoint_gives_the_card_the_cli_writes(fake_r
     monkeypatch.setenv("VAE_COURSE_DATA", str(fake_root))
     model, card = zoo.load_or_train("autoencoder_2d", device="cpu")
     assert set(card) == set(shipped)
-    assert {k: card["train_config"][k] for k in shipped["train_config"]} == shipped["train_config"]  # shipped before the speed switches
+    assert {k: card["train_config"][k] for k in shipped["train_config"]} == shipped[
+        "train_config"
+    ]  # shipped before the speed switches
     assert card["recipe"] == "autoencoder_2d" and card["model_config"] == shipped["model_config"]
     assert card["metrics"]["test_images"] == 32 and not model.training
     assert not (tmp_path / "none").exists()  # the book's fallback writes nothing
@@ -20,7 +22,9 @@ def test_load_or_train_without_a_checkpoint_gives_the_card_the_cli_writes(fake_r
 
 def test_train_recipe_writes_checkpoint_and_card_with_the_recipes_name(fake_root, tmp_path):
     recipe = zoo.Recipe("mlp_vae", {"hidden_dim": 16, "latent_dim": 2}, TrainConfig(epochs=1, batch_size=16))
-    _, card = zoo.train_recipe(recipe, tmp_path / "runs" / "vae.pt", name="mlp_vae_20d", data_root=fake_root, device="cpu", iwae_samples=0)
+    _, card = zoo.train_recipe(
+        recipe, tmp_path / "runs" / "vae.pt", name="mlp_vae_20d", data_root=fake_root, device="cpu", iwae_samples=0
+    )
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["vae.json", "vae.pt"]
     assert card["recipe"] == "mlp_vae_20d" and card["epochs_run"] == 1 and "test_iwae_nll" not in card["metrics"]
 

@@ -50,15 +50,21 @@ SEED = _int_type(0, 2**63 - 1)
 
 
 def _add_data_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-root", help="folder holding FashionMNIST/raw/ (default: $VAE_COURSE_DATA or ~/.cache/vae-course)")
+    parser.add_argument(
+        "--data-root", help="folder holding FashionMNIST/raw/ (default: $VAE_COURSE_DATA or ~/.cache/vae-course)"
+    )
     parser.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the best available)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="python -m vae_course", description="Train, evaluate and sample the course's VAEs on Fashion-MNIST.")
+    parser = ArgumentParser(
+        prog="python -m vae_course", description="Train, evaluate and sample the course's VAEs on Fashion-MNIST."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a model; writes OUT (.pt checkpoint) and a model card next to it (.json)")
+    train = commands.add_parser(
+        "train", help="train a model; writes OUT (.pt checkpoint) and a model card next to it (.json)"
+    )
     what = train.add_mutually_exclusive_group()
     what.add_argument("--recipe", help="a named recipe from vae_course.zoo.RECIPES (sets model and hyperparameters)")
     what.add_argument("--model", choices=sorted(MODELS), help="model to train, if no --recipe")
@@ -70,25 +76,45 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--beta", type=float, help="weight of the KL term")
     train.add_argument("--patience", type=int, help="early stopping: epochs without a better validation loss")
     train.add_argument("--seed", type=SEED, help="random seed")
-    train.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step (pays off on a GPU)")
+    train.add_argument(
+        "--compile", action="store_true", default=None, help="torch.compile the training step (pays off on a GPU)"
+    )
     train.add_argument("--val-size", type=POSITIVE, default=5000, help="validation images split off the training set")
-    train.add_argument("--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)")
-    train.add_argument("--iwae-samples", type=_int_type(0, MAX_IWAE_SAMPLES), default=1000, help="k for the IWAE estimate in the model card (0 to skip)")
-    train.add_argument("--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate")
+    train.add_argument(
+        "--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)"
+    )
+    train.add_argument(
+        "--iwae-samples",
+        type=_int_type(0, MAX_IWAE_SAMPLES),
+        default=1000,
+        help="k for the IWAE estimate in the model card (0 to skip)",
+    )
+    train.add_argument(
+        "--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate"
+    )
     train.add_argument("--out", required=True, type=Path, help="checkpoint path, e.g. runs/mlp_vae.pt")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_data_args(train)
 
     evaluate = commands.add_parser("evaluate", help="print test -ELBO and the IWAE estimate of -log p(x)")
     evaluate.add_argument("checkpoint", type=Path)
-    evaluate.add_argument("--iwae-samples", type=_int_type(0, MAX_IWAE_SAMPLES), default=5000, help="k, importance samples per image")
-    evaluate.add_argument("--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate (10000 for all)")
+    evaluate.add_argument(
+        "--iwae-samples", type=_int_type(0, MAX_IWAE_SAMPLES), default=5000, help="k, importance samples per image"
+    )
+    evaluate.add_argument(
+        "--iwae-images",
+        type=_int_type(1, MAX_IMAGES),
+        default=1000,
+        help="test images for the IWAE estimate (10000 for all)",
+    )
     evaluate.add_argument("--test-subset", type=POSITIVE, help="evaluate -ELBO on only the first N test images")
     evaluate.add_argument("--seed", type=SEED, default=0)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _add_data_args(evaluate)
 
-    sample = commands.add_parser("sample", help="write PNG grids: samples from the prior, and for 2-D models the manifold")
+    sample = commands.add_parser(
+        "sample", help="write PNG grids: samples from the prior, and for 2-D models the manifold"
+    )
     sample.add_argument("checkpoint", type=Path)
     sample.add_argument("--num-samples", type=_int_type(1, MAX_IMAGES), default=64)
     sample.add_argument("--seed", type=SEED, default=0)
@@ -114,7 +140,11 @@ def _recipe(args: argparse.Namespace):
     for flag in ("latent_dim", "hidden_dim"):
         if getattr(args, flag) is not None:
             model_config[flag] = getattr(args, flag)
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name, None) is not None}
+    overrides = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if getattr(args, f.name, None) is not None
+    }
     return dataclasses.replace(recipe, model_config=model_config, train=dataclasses.replace(recipe.train, **overrides))
 
 
@@ -130,7 +160,9 @@ def _device(name: str | None) -> torch.device:
     if device.type in available and not available[device.type]():
         raise ValueError(f"device {name!r} is not available on this machine")
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise ValueError(f"device {name!r} is not available: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        raise ValueError(
+            f"device {name!r} is not available: this machine has {torch.cuda.device_count()} CUDA device(s)"
+        )
     return device
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import torch
 
@@ -72,10 +72,10 @@ class ImageSet:
     def __len__(self) -> int:
         return self.images.shape[0]
 
-    def to(self, device: torch.device | str) -> "ImageSet":
+    def to(self, device: torch.device | str) -> ImageSet:
         return ImageSet(self.images.to(device), self.labels.to(device))
 
-    def subset(self, n: int) -> "ImageSet":
+    def subset(self, n: int) -> ImageSet:
         """The first ``n`` examples (a view, no copy)."""
         return ImageSet(self.images[:n], self.labels[:n])
 
@@ -175,9 +175,7 @@ def _read_split(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     return images, labels
 
 
-def load_fashion_mnist(
-    split: str = "train", root: str | os.PathLike | None = None, download: bool = True
-) -> ImageSet:
+def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None, download: bool = True) -> ImageSet:
     """Load one split of Fashion-MNIST with pixels scaled to [0, 1].
 
     Args:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import os
 
-LANGUAGE_VARIABLE = (
-    "VAE_COURSE_BOOK_LANGUAGE"  # set by scripts/build-book for each edition
-)
+LANGUAGE_VARIABLE = "VAE_COURSE_BOOK_LANGUAGE"  # set by scripts/build-book for each edition
 LANGUAGES = ("en", "id")  # English (the source) and Indonesian
 
 # Words that vae_course.plotting draws itself (axis labels, legends, class names), in Indonesian.
@@ -60,9 +58,7 @@ def language() -> str:
     """
     code = os.environ.get(LANGUAGE_VARIABLE, "en") or "en"
     if code not in LANGUAGES:
-        raise ValueError(
-            f"{LANGUAGE_VARIABLE}={code!r}: the book has editions in {LANGUAGES} only"
-        )
+        raise ValueError(f"{LANGUAGE_VARIABLE}={code!r}: the book has editions in {LANGUAGES} only")
     return code
 
 

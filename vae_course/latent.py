@@ -114,7 +114,11 @@ def sample_prior(
     device: str | torch.device | None = None,
 ) -> torch.Tensor:
     """Codes z ~ N(0, I), shape (num_samples, latent_dim)."""
-    device = torch.device(device) if device is not None else (generator.device if generator is not None else torch.device("cpu"))
+    device = (
+        torch.device(device)
+        if device is not None
+        else (generator.device if generator is not None else torch.device("cpu"))
+    )
     return torch.randn(num_samples, latent_dim, generator=generator, device=device)
 
 

@@ -5,8 +5,8 @@ shown or saved unless asked (:func:`save_figure`). :func:`upsampling_stamps` is 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -26,7 +26,9 @@ def _tile(images: torch.Tensor, nrow: int, padding: int = 1) -> np.ndarray:
     images = images.detach().cpu().float().clamp(0, 1)[:, 0]  # (N, H, W)
     n, h, w = images.shape
     rows = -(-n // nrow)
-    canvas = np.zeros((rows * (h + padding) - padding, nrow * (w + padding) - padding), dtype=np.float32)  # 0 is white in gray_r
+    canvas = np.zeros(
+        (rows * (h + padding) - padding, nrow * (w + padding) - padding), dtype=np.float32
+    )  # 0 is white in gray_r
     for i, image in enumerate(images.numpy()):
         r, c = divmod(i, nrow)
         canvas[r * (h + padding) : r * (h + padding) + h, c * (w + padding) : c * (w + padding) + w] = image
@@ -135,7 +137,11 @@ def loss_curves(history, title: str | None = None):
             if split == "validation" and not has_val:
                 continue
             prefix = "train" if split == "train" else "val"
-            values = [r[f"{prefix}_reconstruction"] + r[f"{prefix}_kl"] for r in records] if key == "total" else [r[key] for r in records]
+            values = (
+                [r[f"{prefix}_reconstruction"] + r[f"{prefix}_kl"] for r in records]
+                if key == "total"
+                else [r[key] for r in records]
+            )
             ax.plot(epochs, values, marker="o", markersize=3, label=split)
         ax.set_xlabel("epoch", fontsize=11)
         ax.set_title(label, fontsize=12)
@@ -198,8 +204,13 @@ def traversal_grid(
     """
     row_labels = row_labels or [f"$z_{{{i + 1}}}$" for i in range(num_dims)]
     column_labels = None if values is None else [value_format.format(v) for v in values]
-    return image_grid(images, nrow=len(images) // num_dims, row_labels=row_labels, column_labels=column_labels,
-                      xlabel=xlabel if values is not None else None)
+    return image_grid(
+        images,
+        nrow=len(images) // num_dims,
+        row_labels=row_labels,
+        column_labels=column_labels,
+        xlabel=xlabel if values is not None else None,
+    )
 
 
 def upsampling_stamps(layer: torch.nn.ConvTranspose2d, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -271,17 +282,35 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     _value_grid(left.add_subplot(), x, vmax, f"{height} × {width}", fontsize=11)
     left.suptitle(t("1. the input", "1. masukan"), fontsize=11)
     for (i, j), ax in zip(np.ndindex(height, width), middle.subplots(height, width, squeeze=False).flat):
-        _value_grid(ax, stamps[i, j], vmax, t(f"cell ({i}, {j}): {x[i, j].item():g} × kernel", f"sel ({i}, {j}): {x[i, j].item():g} × kernel"), fontsize=8)
-    middle.suptitle(t(f"2. each cell stamps the kernel, shifted by stride {stride}",
-                      f"2. tiap sel mencap kernel, bergeser sejauh stride {stride}"), fontsize=11)
+        _value_grid(
+            ax,
+            stamps[i, j],
+            vmax,
+            t(f"cell ({i}, {j}): {x[i, j].item():g} × kernel", f"sel ({i}, {j}): {x[i, j].item():g} × kernel"),
+            fontsize=8,
+        )
+    middle.suptitle(
+        t(
+            f"2. each cell stamps the kernel, shifted by stride {stride}",
+            f"2. tiap sel mencap kernel, bergeser sejauh stride {stride}",
+        ),
+        fontsize=11,
+    )
     ax = bottom.add_subplot()
-    sizes = t(f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)",
-              f"jumlah {full.shape[0]} × {full.shape[1]}; keluaran {output.shape[0]} × {output.shape[1]} (putus-putus)")
+    sizes = t(
+        f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)",
+        f"jumlah {full.shape[0]} × {full.shape[1]}; keluaran {output.shape[0]} × {output.shape[1]} (putus-putus)",
+    )
     _value_grid(ax, full, vmax, sizes, fontsize=11)
     ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), output.shape[1], output.shape[0],
                            fill=False, linestyle="--", linewidth=2, color="tab:red"))  # fmt: skip
-    bottom.suptitle(t(f"3. overlaps add; padding {padding} cuts a ring off every side",
-                      f"3. tumpang tindih dijumlahkan; padding {padding} memotong satu cincin di tiap sisi"), fontsize=11)
+    bottom.suptitle(
+        t(
+            f"3. overlaps add; padding {padding} cuts a ring off every side",
+            f"3. tumpang tindih dijumlahkan; padding {padding} memotong satu cincin di tiap sisi",
+        ),
+        fontsize=11,
+    )
     return fig
 
 

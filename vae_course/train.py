@@ -19,8 +19,8 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
@@ -272,9 +272,7 @@ def fit(
     with tf32_mode(config.tf32, device):
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
-            train_reconstruction, train_kl = _train_epoch(
-                model, optimizer, batches, step_fn, config, epoch, progress
-            )
+            train_reconstruction, train_kl = _train_epoch(model, optimizer, batches, step_fn, config, epoch, progress)
             val_reconstruction = val_kl = None
             if val_images is not None:
                 val_reconstruction, val_kl = average_loss_terms(model, val_images, config.kind)

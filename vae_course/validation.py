@@ -26,4 +26,6 @@ def require_number(name: str, value: object, low: float, high: float = math.inf,
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if value < low or (low_open and value == low) or value > high:
         low_text = f"greater than {low}" if low_open else f"at least {low}"
-        raise ValueError(f"{name} must be {low_text}" + ("" if high == math.inf else f" and at most {high}") + f", got {value}")
+        raise ValueError(
+            f"{name} must be {low_text}" + ("" if high == math.inf else f" and at most {high}") + f", got {value}"
+        )

@@ -32,9 +32,7 @@ class _PlainInlineMarkdown:
 
     def render_markdown_inline(self, mime) -> list[nodes.Node]:
         if MARKUP.search(mime.content):
-            raise RetrievalError(
-                f"glued Markdown with markup cannot be translated: {mime.content!r}"
-            )
+            raise RetrievalError(f"glued Markdown with markup cannot be translated: {mime.content!r}")
         return [nodes.Text(mime.content)]
 
 

@@ -25,14 +25,25 @@ from pathlib import Path
 import nbformat
 
 from .. import config as classgrade_config
-from ..config import ClassGrade
 from .. import integrity, sandbox, status
+from ..config import ClassGrade
 from ..execution.pool import PoolConfig, WorkerPool
 from . import report
 
 # Environment variables a kernel inherits from the grader (the rest of the environment is dropped).
-KERNEL_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "PYTHONPATH",
-              "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES")
+KERNEL_ENV = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "PYTHONPATH",
+    "PYTHONHASHSEED",
+    "CUDA_VISIBLE_DEVICES",
+)
 _STARTUP_ALLOWANCE = 120.0  # seconds a runner may spend outside the notebook (kernel start, probe)
 
 
@@ -93,18 +104,20 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
             converter, settings = _converter(one, course, log_handler)
             runs.append((one, folder, converter, settings))
         first_converter, settings = runs[0][2], runs[0][3]
-        server = not first_converter.coursedir.db_url.startswith("sqlite")  # a database server serializes shards' writes
+        server = not first_converter.coursedir.db_url.startswith(
+            "sqlite"
+        )  # a database server serializes shards' writes
         stack.enter_context(_exclusive(course, options.shard if server else None))
         pool_folder = runs[0][1] if len(runs) == 1 else course / "reports" / "autograde"
         bar = _progress_bar(options)
         gradings, started = {}, {}
         with bar, WorkerPool(_pool_config(options, settings, pool_folder)) as pool:
-            for one, folder, converter, course_settings in runs:  # dispatch each assignment in turn...
+            for one, _folder, converter, course_settings in runs:  # dispatch each assignment in turn...
                 started[one.assignment] = (report.now(), time.monotonic())
                 submissions = converter.find_submissions()
                 if options.shard:
                     k, n = options.shard
-                    submissions = submissions[k - 1::n]
+                    submissions = submissions[k - 1 :: n]
                 config = sandbox_config(one, course_settings, converter.coursedir, course)
                 isolation = sandbox.check(config) if one.isolate else {"applied": [], "missing": ["isolation: off"]}
                 grading = gradings[one.assignment] = _Grading(one, course_settings, converter, config, bar, isolation)
@@ -116,12 +129,19 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
             _dispatch(gradings, pool.events())  # ...while the pool works through all of them
             warnings = pool.preload_errors + pool.start_errors
     reports = []
-    for one, folder, _converter_, _settings in runs:
+    for one, folder, _unused_converter, _unused_settings in runs:
         grading = gradings[one.assignment]
         results = list(grading.reports.values())
         begun, clock = started[one.assignment]
-        class_report = report.ClassReport(one.assignment, begun, grading.finished - clock, options.jobs,
-                                          grading.isolation, _merge_previous(folder, results), warnings)
+        class_report = report.ClassReport(
+            one.assignment,
+            begun,
+            grading.finished - clock,
+            options.jobs,
+            grading.isolation,
+            _merge_previous(folder, results),
+            warnings,
+        )
         report.write(class_report, folder)
         reports.append(dataclasses.replace(class_report, submissions=results))
     return reports
@@ -140,12 +160,14 @@ def submitted_assignments(options: AutogradeOptions, course: Path) -> list[str]:
     pattern = coursedir.format_path(coursedir.submitted_directory, "*", options.assignment)
     names = sorted({Path(folder).name for folder in glob.glob(pattern) if os.path.isdir(folder)})
     if not names:
-        raise SystemExit(f"no submissions for any assignment matching {options.assignment!r} in "
-                         f"{coursedir.format_path(coursedir.submitted_directory, '*', '.')}")
+        raise SystemExit(
+            f"no submissions for any assignment matching {options.assignment!r} in "
+            f"{coursedir.format_path(coursedir.submitted_directory, '*', '.')}"
+        )
     return names
 
 
-def _dispatch(gradings: dict[str, "_Grading"], events) -> None:
+def _dispatch(gradings: dict[str, _Grading], events) -> None:
     for kind, task, result in events:
         gradings[task["assignment"]].handle(kind, task, result)
 
@@ -167,20 +189,28 @@ def report_folder(options: AutogradeOptions) -> Path:
 def sandbox_config(options: AutogradeOptions, settings: ClassGrade, coursedir, course: Path) -> sandbox.SandboxConfig:
     """Limits, and what kernels may read: the system, Python, the reference package, classgrade
     (in spawn mode a kernel starts from its ``kernel_boot``) and the configured paths; never the course."""
-    protected = {str(course), coursedir.format_path(coursedir.submitted_directory, ".", "."),
-                 coursedir.format_path(coursedir.autograded_directory, ".", "."),
-                 coursedir.format_path(coursedir.source_directory, ".", "."),
-                 coursedir.format_path(coursedir.release_directory, ".", "."),
-                 coursedir.format_path(coursedir.feedback_directory, ".", ".")}
+    protected = {
+        str(course),
+        coursedir.format_path(coursedir.submitted_directory, ".", "."),
+        coursedir.format_path(coursedir.autograded_directory, ".", "."),
+        coursedir.format_path(coursedir.source_directory, ".", "."),
+        coursedir.format_path(coursedir.release_directory, ".", "."),
+        coursedir.format_path(coursedir.feedback_directory, ".", "."),
+    }
     if coursedir.db_url.startswith("sqlite:///"):
-        protected.add(coursedir.db_url[len("sqlite:///"):])
+        protected.add(coursedir.db_url[len("sqlite:///") :])
     packages = ([settings.reference_package] if settings.reference_package else []) + [__name__.split(".")[0]]
     exceptions = tuple(path for name in packages for path in sandbox.package_dirs(name))
     reads = tuple(options.read_paths) + tuple(p for p in settings.read_paths if os.path.exists(p))
-    return sandbox.SandboxConfig(memory_mb=options.memory_mb, namespaces=options.isolate, landlock=options.isolate,
-                                 network=options.network, read_paths=reads,
-                                 protected_paths=tuple(sorted(os.path.normpath(p) for p in protected)),
-                                 exception_paths=exceptions)
+    return sandbox.SandboxConfig(
+        memory_mb=options.memory_mb,
+        namespaces=options.isolate,
+        landlock=options.isolate,
+        network=options.network,
+        read_paths=reads,
+        protected_paths=tuple(sorted(os.path.normpath(p) for p in protected)),
+        exception_paths=exceptions,
+    )
 
 
 def kernel_env(options: AutogradeOptions, settings: ClassGrade, threads: int) -> dict[str, str]:
@@ -190,9 +220,15 @@ def kernel_env(options: AutogradeOptions, settings: ClassGrade, threads: int) ->
         name, _, value = item.partition("=")
         if value or name in os.environ:
             env[name] = value or os.environ[name]
-    env.update(NBGRADER_EXECUTION="autograde", PYTHONUSERBASE=site.getuserbase(), PYDEVD_DISABLE_FILE_VALIDATION="1",
-               MPLBACKEND="module://matplotlib_inline.backend_inline",  # as ipykernel sets it
-               OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    env.update(
+        NBGRADER_EXECUTION="autograde",
+        PYTHONUSERBASE=site.getuserbase(),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        MPLBACKEND="module://matplotlib_inline.backend_inline",  # as ipykernel sets it
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        OPENBLAS_NUM_THREADS=str(threads),
+    )
     for name, value in settings.kernel_env.items():
         env.setdefault(name, value)
     return env
@@ -208,8 +244,14 @@ def _preload(options: AutogradeOptions, settings: ClassGrade) -> tuple[str, ...]
 
 def _pool_config(options: AutogradeOptions, settings: ClassGrade, folder: Path) -> PoolConfig:
     warmup = settings.warmup if options.warmup is None else options.warmup
-    return PoolConfig(jobs=max(1, options.jobs), preload=_preload(options, settings), warmup=warmup, threads=_threads(options),
-                      tmp_dir=options.tmp_dir, log_path=str(folder / "workers.log"))
+    return PoolConfig(
+        jobs=max(1, options.jobs),
+        preload=_preload(options, settings),
+        warmup=warmup,
+        threads=_threads(options),
+        tmp_dir=options.tmp_dir,
+        log_path=str(folder / "workers.log"),
+    )
 
 
 def _converter(options: AutogradeOptions, course: Path, log_handler: logging.Handler) -> tuple[object, ClassGrade]:
@@ -241,8 +283,15 @@ def _converter(options: AutogradeOptions, course: Path, log_handler: logging.Han
 class _Grading:
     """One run: prepare, dispatch and finish submissions, keeping a report per student."""
 
-    def __init__(self, options: AutogradeOptions, settings: ClassGrade, converter, config: sandbox.SandboxConfig,
-                 bar, isolation: dict) -> None:
+    def __init__(
+        self,
+        options: AutogradeOptions,
+        settings: ClassGrade,
+        converter,
+        config: sandbox.SandboxConfig,
+        bar,
+        isolation: dict,
+    ) -> None:
         self.options, self.converter, self.bar, self.isolation = options, converter, bar, isolation
         self.finished = time.monotonic()  # when the last submission closed
         self.reports: dict[str, report.SubmissionReport] = {}
@@ -252,14 +301,23 @@ class _Grading:
         self.execute_enabled = execute.pop("enabled", True)
         if options.timeout_cell:
             execute["timeout"] = options.timeout_cell
-        execute.update(notebook_timeout=float(options.timeout_notebook), output_limit=options.output_limit_mb * 1024 * 1024)
+        execute.update(
+            notebook_timeout=float(options.timeout_notebook), output_limit=options.output_limit_mb * 1024 * 1024
+        )
         threads = _threads(options)
         hard = options.timeout_notebook + _STARTUP_ALLOWANCE if options.timeout_notebook > 0 else 86400.0
-        self.base_task = {"execute": execute, "sandbox": dataclasses.asdict(config),
-                          "env": kernel_env(options, settings, threads), "threads": threads,
-                          "kernel_start": options.kernel_start, "hard_timeout": hard,
-                          "extra_arguments": execute.get("extra_arguments", []), "preload": list(_preload(options, settings)),
-                          "watched_modules": list(settings.watched_modules), "checks_module": settings.checks_module}
+        self.base_task = {
+            "execute": execute,
+            "sandbox": dataclasses.asdict(config),
+            "env": kernel_env(options, settings, threads),
+            "threads": threads,
+            "kernel_start": options.kernel_start,
+            "hard_timeout": hard,
+            "extra_arguments": execute.get("extra_arguments", []),
+            "preload": list(_preload(options, settings)),
+            "watched_modules": list(settings.watched_modules),
+            "checks_module": settings.checks_module,
+        }
 
     def prepare(self, pool: WorkerPool, submission) -> None:
         student = submission.student
@@ -267,8 +325,9 @@ class _Grading:
         try:
             prepared = self.converter.prepare(submission)
         except Exception as error:  # one submission must not stop the class
-            self.reports[student] = report.SubmissionReport(student, status=[status.GRADER_ERROR],
-                                                            notes=[f"preparing failed: {type(error).__name__}: {error}"])
+            self.reports[student] = report.SubmissionReport(
+                student, status=[status.GRADER_ERROR], notes=[f"preparing failed: {type(error).__name__}: {error}"]
+            )
             self.outstanding[student] = set()
             self._close(student)
             return
@@ -276,18 +335,28 @@ class _Grading:
             self.bar.total -= 1
             self.bar.refresh()
             return
-        self.reports[student] = report.SubmissionReport(student, status=prepared.events, notes=prepared.notes,
-                                                        flags=[f.to_dict() for f in prepared.flags])
+        self.reports[student] = report.SubmissionReport(
+            student, status=prepared.events, notes=prepared.notes, flags=[f.to_dict() for f in prepared.flags]
+        )
         self.outstanding[student] = set(prepared.notebooks)
         for notebook in prepared.notebooks:
             if not self.execute_enabled:
-                self._finish(student, notebook, nbformat.read(self.converter.autograded_path(student, notebook), as_version=4))
+                self._finish(
+                    student, notebook, nbformat.read(self.converter.autograded_path(student, notebook), as_version=4)
+                )
                 continue
-            pool.submit(dict(self.base_task, id=uuid.uuid4().hex, assignment=self.options.assignment,
-                             student=student, notebook=notebook,
-                             notebook_path=self.converter.autograded_path(student, notebook),
-                             files_dir=os.path.dirname(self.converter.autograded_path(student, notebook)),
-                             skip_files=[os.path.basename(p) for p in submission.notebooks]))
+            pool.submit(
+                dict(
+                    self.base_task,
+                    id=uuid.uuid4().hex,
+                    assignment=self.options.assignment,
+                    student=student,
+                    notebook=notebook,
+                    notebook_path=self.converter.autograded_path(student, notebook),
+                    files_dir=os.path.dirname(self.converter.autograded_path(student, notebook)),
+                    skip_files=[os.path.basename(p) for p in submission.notebooks],
+                )
+            )
         if not self.outstanding[student]:
             self._close(student)
 
@@ -301,16 +370,26 @@ class _Grading:
         entry.seconds += result.get("seconds", 0.0)
         entry.status += result["events"]
         entry.notes += [f"{notebook}: {detail}" for detail in result["details"]]
-        entry.flags += [f.to_dict() for f in integrity.runtime_flags(notebook, result.get("probe"), result.get("audit", []))]
+        entry.flags += [
+            f.to_dict() for f in integrity.runtime_flags(notebook, result.get("probe"), result.get("audit", []))
+        ]
         entry.flags += [f.to_dict() for f in integrity.verdict_flags(notebook, result.get("overruled", []))]
-        entry.notebooks[notebook] = {k: result.get(k) for k in ("events", "details", "sandbox", "seconds", "kernel_log")}
+        entry.notebooks[notebook] = {
+            k: result.get(k) for k in ("events", "details", "sandbox", "seconds", "kernel_log")
+        }
         executed = result["notebook"]
         if executed is None:  # the grader failed: record the notebook with every cell failed
             executed = nbformat.read(task["notebook_path"], as_version=4)
             for cell in executed.cells:
                 if cell.cell_type == "code":
-                    cell.outputs = [nbformat.v4.new_output("error", ename="GraderError", evalue="not executed",
-                                                           traceback=["GraderError: the grader failed on this notebook"])]
+                    cell.outputs = [
+                        nbformat.v4.new_output(
+                            "error",
+                            ename="GraderError",
+                            evalue="not executed",
+                            traceback=["GraderError: the grader failed on this notebook"],
+                        )
+                    ]
         self._finish(student, notebook, nbformat.from_dict(executed))
 
     def _finish(self, student: str, notebook: str, executed) -> None:
@@ -333,7 +412,9 @@ class _Grading:
             entry.notes.append(f"closing failed: {type(error).__name__}: {error}")
         entry.status = status.ordered(entry.status)
         self.running.discard(student)
-        self.bar.set_postfix_str(f"{student}: {entry.score:g}/{entry.max_score:g} {','.join(entry.status)}", refresh=False)
+        self.bar.set_postfix_str(
+            f"{student}: {entry.score:g}/{entry.max_score:g} {','.join(entry.status)}", refresh=False
+        )
         self.bar.update(1)
         self.finished = time.monotonic()
 

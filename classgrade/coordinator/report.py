@@ -50,8 +50,16 @@ def format_table(reports: list[SubmissionReport]) -> str:
     """student | score | max | time | status | flags, one line per student."""
     rows = [("student", "score", "max", "time", "status", "flags")]
     for r in sorted(reports, key=lambda r: r.student):
-        rows.append((r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.1f}s", ",".join(r.status),
-                     ",".join(r.flag_codes) or "-"))
+        rows.append(
+            (
+                r.student,
+                f"{r.score:g}",
+                f"{r.max_score:g}",
+                f"{r.seconds:.1f}s",
+                ",".join(r.status),
+                ",".join(r.flag_codes) or "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
@@ -67,8 +75,17 @@ def write(report: ClassReport, folder: Path) -> tuple[Path, Path]:
         writer = csv.writer(f)
         writer.writerow(["student", "score", "max_score", "seconds", "status", "flags", "notes"])
         for r in sorted(report.submissions, key=lambda r: r.student):
-            writer.writerow([r.student, r.score, r.max_score, round(r.seconds, 2), " ".join(r.status),
-                             " ".join(r.flag_codes), " | ".join(r.notes)])
+            writer.writerow(
+                [
+                    r.student,
+                    r.score,
+                    r.max_score,
+                    round(r.seconds, 2),
+                    " ".join(r.status),
+                    " ".join(r.flag_codes),
+                    " | ".join(r.notes),
+                ]
+            )
     return json_path, csv_path
 
 

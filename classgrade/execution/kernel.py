@@ -62,7 +62,9 @@ class SandboxPaths:
     def create(self, files_dir: str, skip: set[str]) -> None:
         for folder in (self.home / ".config" / "matplotlib", self.tmp, self.sandbox / "run"):
             folder.mkdir(parents=True)
-        shutil.copytree(files_dir, self.work, ignore=lambda d, names: [n for n in names if d == files_dir and n in skip])
+        shutil.copytree(
+            files_dir, self.work, ignore=lambda d, names: [n for n in names if d == files_dir and n in skip]
+        )
         for cache in _matplotlib_font_caches():  # spares each kernel a font scan
             shutil.copy(cache, self.home / ".config" / "matplotlib")
 
@@ -133,14 +135,24 @@ def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) ->
         "connection_file": str(paths.connection_file),
         "audit_fd": audit_fd,
         "sandbox_dir": str(paths.sandbox),
-        "read_roots": [*sandbox.SYSTEM_READ_PATHS, *sandbox.python_read_paths(), *config.read_paths, *config.exception_paths],
+        "read_roots": [
+            *sandbox.SYSTEM_READ_PATHS,
+            *sandbox.python_read_paths(),
+            *config.read_paths,
+            *config.exception_paths,
+        ],
         "threads": task.get("threads"),
         "extra_arguments": task.get("extra_arguments", []),
         "preload": task.get("preload", []),
         "memory_mb": config.memory_mb,  # in spawn mode, set once the fresh kernel has imported ``preload``
     }
-    env = dict(task["env"], HOME=str(paths.home), TMPDIR=str(paths.tmp),
-               MPLCONFIGDIR=str(paths.home / ".config" / "matplotlib"), CLASSGRADE_ANSWERS=str(paths.answers))
+    env = dict(
+        task["env"],
+        HOME=str(paths.home),
+        TMPDIR=str(paths.tmp),
+        MPLCONFIGDIR=str(paths.home / ".config" / "matplotlib"),
+        CLASSGRADE_ANSWERS=str(paths.answers),
+    )
     report_read, report_write = os.pipe()
     runner_pid = os.getpid()
     pid = os.fork()

@@ -17,8 +17,19 @@ import os
 import sys
 
 _PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.chdir", "shutil.copyfile", "glob.glob"})
-_OTHER_EVENTS = frozenset({"socket.connect", "socket.bind", "subprocess.Popen", "os.system", "os.exec",
-                           "os.posix_spawn", "sys.addaudithook", "os.kill", "ctypes.dlopen"})
+_OTHER_EVENTS = frozenset(
+    {
+        "socket.connect",
+        "socket.bind",
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "sys.addaudithook",
+        "os.kill",
+        "ctypes.dlopen",
+    }
+)
 _MAX_EVENTS = 200
 _STACK_DEPTH = 16
 

@@ -38,8 +38,16 @@ class PoolConfig:
 
 
 def _failure(message: str) -> dict:
-    return {"notebook": None, "events": [status.GRADER_ERROR], "details": [message], "sandbox": {},
-            "probe": None, "audit": [], "kernel_log": "", "seconds": 0.0}
+    return {
+        "notebook": None,
+        "events": [status.GRADER_ERROR],
+        "details": [message],
+        "sandbox": {},
+        "probe": None,
+        "audit": [],
+        "kernel_log": "",
+        "seconds": 0.0,
+    }
 
 
 class _Worker:
@@ -53,12 +61,24 @@ class _Worker:
 
     def start(self) -> None:
         threads = str(self.config.threads)
-        env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads,
-                   PYTHONUNBUFFERED="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
+        env = dict(
+            os.environ,
+            OMP_NUM_THREADS=threads,
+            MKL_NUM_THREADS=threads,
+            OPENBLAS_NUM_THREADS=threads,
+            PYTHONUNBUFFERED="1",
+            MPLBACKEND="module://matplotlib_inline.backend_inline",
+        )
         log = open(self.config.log_path, "ab") if self.config.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen([sys.executable, "-m", "classgrade.execution.worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=log, cwd=self.base_dir, env=env,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "classgrade.execution.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=self.base_dir,
+            env=env,
+            start_new_session=True,
+        )
         if log is not subprocess.DEVNULL:
             log.close()
         send(self.process.stdin, {"preload": list(self.config.preload), "warmup": self.config.warmup})

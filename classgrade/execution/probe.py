@@ -14,8 +14,23 @@ import json
 import sys
 import types
 
-WATCHED_MODULES = ("torch", "numpy", "nbgrader", "builtins", "math", "IPython", "ipykernel",
-                   "sys", "os", "warnings", "contextlib", "unittest", "traceback", "inspect", "random")
+WATCHED_MODULES = (
+    "torch",
+    "numpy",
+    "nbgrader",
+    "builtins",
+    "math",
+    "IPython",
+    "ipykernel",
+    "sys",
+    "os",
+    "warnings",
+    "contextlib",
+    "unittest",
+    "traceback",
+    "inspect",
+    "random",
+)
 SHELL_HOOKS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
 MAX_ITEMS = 50
 
@@ -70,7 +85,8 @@ def _shell_hooks(shell, prefix):
         found.append("set_custom_exc: exceptions are handled by notebook code")
     for name in SHELL_HOOKS:
         for item in getattr(shell, name, []):
-            if _from_cell(item, prefix) or _from_cell(getattr(item, "__call__", None), prefix):
+            bound_call = getattr(item, "__call__", None)  # noqa: B004 (an object's bound __call__, to find its code)
+            if _from_cell(item, prefix) or _from_cell(bound_call, prefix):
                 found.append(f"get_ipython().{name} has a transformer from the notebook")
     for event, callbacks in getattr(getattr(shell, "events", None), "callbacks", {}).items():
         if any(_from_cell(callback, prefix) for callback in callbacks):
@@ -94,8 +110,11 @@ def _suppression():
         stream = getattr(sys, name)
         if type(stream).__module__ != "ipykernel.iostream":
             found.append(f"sys.{name} is a {type(stream).__module__}.{type(stream).__name__}")
-    ignores = [f for f in warnings.filters  # (action, message, category, module, lineno)
-               if f[0] == "ignore" and f[1] is None and f[3] is None and f[2] in (Warning, UserWarning, RuntimeWarning)]
+    ignores = [
+        f
+        for f in warnings.filters  # (action, message, category, module, lineno)
+        if f[0] == "ignore" and f[1] is None and f[3] is None and f[2] in (Warning, UserWarning, RuntimeWarning)
+    ]
     if ignores:
         found.append(f"{len(ignores)} warnings filter(s) ignore {', '.join(sorted({f[2].__name__ for f in ignores}))}")
     if "logging" in sys.modules and sys.modules["logging"].root.manager.disable:
@@ -112,9 +131,11 @@ def collect(extra_modules=()):
 
     prefix = _cell_prefix()
     report = {"monkeypatch": [], "grading-hook": [], "suppression": []}
-    for key, function in (("monkeypatch", lambda: _patched_attributes(prefix, WATCHED_MODULES + tuple(extra_modules))),
-                          ("grading-hook", lambda: _shell_hooks(get_ipython(), prefix)),
-                          ("suppression", _suppression)):
+    for key, function in (
+        ("monkeypatch", lambda: _patched_attributes(prefix, WATCHED_MODULES + tuple(extra_modules))),
+        ("grading-hook", lambda: _shell_hooks(get_ipython(), prefix)),
+        ("suppression", _suppression),
+    ):
         try:
             report[key] = function()
         except Exception as error:  # a tampered interpreter can break anything; report it

@@ -45,7 +45,9 @@ class SandboxedExecute(Execute):
     keeper: ForkedProcess | None = None  # the kernel's keeper process, killed when execution stops
     answers_path: Path | None = None  # the kernel's answers file (see ``classgrade.judge``)
     notebook_timeout = Float(600.0, help="seconds for the whole notebook (None or <= 0: no limit)").tag(config=True)
-    output_limit = Integer(16 * 1024 * 1024, help="bytes of stdout and display output kept per notebook").tag(config=True)
+    output_limit = Integer(16 * 1024 * 1024, help="bytes of stdout and display output kept per notebook").tag(
+        config=True
+    )
 
     def reset_execution_trackers(self) -> None:
         super().reset_execution_trackers()
@@ -128,11 +130,16 @@ class SandboxedExecute(Execute):
             if output.output_type != "error":
                 continue
             if output.ename == "CellTimeoutError" and time.monotonic() >= self.deadline - 1.0:
-                self._stop(status.NOTEBOOK_TIMEOUT, f"notebook time limit of {self.notebook_timeout:g} s reached in cell {index}")
+                self._stop(
+                    status.NOTEBOOK_TIMEOUT,
+                    f"notebook time limit of {self.notebook_timeout:g} s reached in cell {index}",
+                )
             elif output.ename == "CellTimeoutError":
                 self.events.append(status.CELL_TIMEOUT)
                 self.details.append(f"cell {index} hit the {super()._get_timeout(cell)} s cell limit")
-            elif output.ename == "MemoryError" or any(m in output.evalue for m in ("can't allocate memory", "bad_alloc")):
+            elif output.ename == "MemoryError" or any(
+                m in output.evalue for m in ("can't allocate memory", "bad_alloc")
+            ):
                 self.events.append(status.MEMORY)
                 self.details.append(f"cell {index}: {output.ename}: {output.evalue[:200]}")
 
@@ -213,7 +220,15 @@ def run(task: dict) -> dict:
     """Execute ``task["notebook_path"]`` in a sandbox; return the notebook and what happened."""
     started = time.monotonic()
     paths = SandboxPaths(Path(task["base_dir"]) / f"run-{uuid.uuid4().hex[:8]}")
-    result = {"notebook": None, "events": [], "details": [], "sandbox": {}, "probe": None, "audit": [], "kernel_log": ""}
+    result = {
+        "notebook": None,
+        "events": [],
+        "details": [],
+        "sandbox": {},
+        "probe": None,
+        "audit": [],
+        "kernel_log": "",
+    }
     try:
         paths.create(task["files_dir"], set(task.get("skip_files", [])))
         result["notebook"] = _execute(task, paths, result)
@@ -230,8 +245,13 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
     """Start the kernel, then read the notebook (so the forked kernel's memory never holds it)."""
     audit_path, log_path = paths.root / "audit.jsonl", paths.root / "kernel.log"
     audit_fd, log_fd = _open_above_stdio(audit_path), _open_above_stdio(log_path)
-    km = AsyncKernelManager(transport="ipc", ip=str(paths.sandbox / "run" / "k"), transport_encryption="disabled",
-                            connection_file=str(paths.connection_file), kernel_name="python3")
+    km = AsyncKernelManager(
+        transport="ipc",
+        ip=str(paths.sandbox / "run" / "k"),
+        transport_encryption="disabled",
+        connection_file=str(paths.connection_file),
+        kernel_name="python3",
+    )
     km.write_connection_file()
     keeper, result["sandbox"] = start_kernel(task, paths, audit_fd, log_fd)
     os.close(audit_fd)
@@ -252,7 +272,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
         result["events"].append(status.GRADER_ERROR if started else status.KERNEL_FAILED)
         result["details"].append(f"{type(error).__name__}: {error}")
         reason = "the grader failed" if started else "the kernel did not start"
-        for cell in nb.cells[executor.current_index or 0:]:
+        for cell in nb.cells[executor.current_index or 0 :]:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [_error("NotExecuted", f"this cell did not run: {reason}")]
     finally:

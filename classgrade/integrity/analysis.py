@@ -30,14 +30,57 @@ import importlib.util
 from dataclasses import dataclass
 
 WATCHED_ROOTS = {"torch", "numpy", "nbgrader", "builtins", "math", "IPython", "ipykernel", "unittest", "__builtins__"}
-GRADING_HOOKS = {"set_custom_exc", "input_transformers_cleanup", "input_transformers_post", "ast_transformers",
-                 "showtraceback", "_showtraceback", "showsyntaxerror", "custom_exceptions", "excepthook",
-                 "settrace", "setprofile", "addaudithook", "register_magic_function"}
-SUPPRESSING_CALLS = {"contextlib.redirect_stdout", "contextlib.redirect_stderr", "contextlib.suppress",
-                     "logging.disable", "IPython.utils.io.capture_output", "IPython.utils.capture.capture_output"}
-PATH_CALLS = {"open", "read_text", "read_bytes", "listdir", "scandir", "walk", "glob", "iglob", "load", "loadtxt",
-              "genfromtxt", "read_csv", "copy", "copyfile", "copytree", "chdir", "Path", "PurePath", "fromfile",
-              "imread", "stat", "exists", "isfile", "isdir", "rglob", "iterdir"}
+GRADING_HOOKS = {
+    "set_custom_exc",
+    "input_transformers_cleanup",
+    "input_transformers_post",
+    "ast_transformers",
+    "showtraceback",
+    "_showtraceback",
+    "showsyntaxerror",
+    "custom_exceptions",
+    "excepthook",
+    "settrace",
+    "setprofile",
+    "addaudithook",
+    "register_magic_function",
+}
+SUPPRESSING_CALLS = {
+    "contextlib.redirect_stdout",
+    "contextlib.redirect_stderr",
+    "contextlib.suppress",
+    "logging.disable",
+    "IPython.utils.io.capture_output",
+    "IPython.utils.capture.capture_output",
+}
+PATH_CALLS = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "listdir",
+    "scandir",
+    "walk",
+    "glob",
+    "iglob",
+    "load",
+    "loadtxt",
+    "genfromtxt",
+    "read_csv",
+    "copy",
+    "copyfile",
+    "copytree",
+    "chdir",
+    "Path",
+    "PurePath",
+    "fromfile",
+    "imread",
+    "stat",
+    "exists",
+    "isfile",
+    "isdir",
+    "rglob",
+    "iterdir",
+}
 SENSITIVE_WORDS = ("gradebook", "solutions/", "submitted/", "autograded/", "nbgrader_config", "/etc/passwd", "/.ssh")
 
 
@@ -98,7 +141,11 @@ def _dotted(node: ast.AST) -> str | None:
         node = node.value
     if isinstance(node, ast.Name):
         return ".".join([node.id, *reversed(parts)])
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "vars", "get_ipython"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("globals", "vars", "get_ipython")
+    ):
         return ".".join([node.func.id + "()", *reversed(parts)])
     return None
 
@@ -207,7 +254,9 @@ class _CellAnalysis:
             return
         for alias in node.names:
             if alias.name == "*" or alias.name in self.expected:
-                self.flag("reference-import", node, f"imports {alias.name} from {node.module}, the reference it must write")
+                self.flag(
+                    "reference-import", node, f"imports {alias.name} from {node.module}, the reference it must write"
+                )
 
     def _attribute(self, node: ast.Attribute) -> None:
         target = _resolve(_dotted(node), self.aliases)
@@ -219,12 +268,14 @@ class _CellAnalysis:
     def _assignment(self, node) -> None:
         targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
         for target in targets:
-            for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+            for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
                 if not isinstance(element, (ast.Attribute, ast.Subscript)):
                     continue
                 where = _dotted(element.value if isinstance(element, ast.Subscript) else element)
                 resolved = _resolve(where, self.aliases) or ""
-                if resolved.split(".")[0] in self.watched or resolved.startswith(("sys.modules", "globals()", "vars()")):
+                if resolved.split(".")[0] in self.watched or resolved.startswith(
+                    ("sys.modules", "globals()", "vars()")
+                ):
                     self.flag("monkeypatch", node, f"assigns {where}")
                 elif resolved in ("sys.stderr", "sys.stdout", "sys.__stderr__", "sys.__stdout__"):
                     self.flag("suppression", node, f"replaces {where}")
@@ -246,7 +297,9 @@ class _CellAnalysis:
             action = _string(first) or next((_string(k.value) for k in node.keywords if k.arg == "action"), None)
             if action == "ignore":
                 self.flag("suppression", node, f"{name}('ignore')")
-        elif name in ("os.dup2", "os.close") and any(isinstance(a, ast.Constant) and a.value in (1, 2) for a in node.args[-1:]):
+        elif name in ("os.dup2", "os.close") and any(
+            isinstance(a, ast.Constant) and a.value in (1, 2) for a in node.args[-1:]
+        ):
             self.flag("suppression", node, f"calls {name} on a standard stream")
         elif name.endswith("run_cell_magic") and _string(first) == "capture":
             self.flag("suppression", node, "%%capture hides the cell's output")
@@ -262,10 +315,14 @@ class _CellAnalysis:
         for handler in node.handlers:
             names = [] if handler.type is None else [_dotted(t) for t in getattr(handler.type, "elts", [handler.type])]
             broad = handler.type is None or {"Exception", "BaseException", "AssertionError"} & set(names)
-            silent = all(isinstance(s, (ast.Pass, ast.Continue)) or isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
-                         for s in handler.body)
+            silent = all(
+                isinstance(s, (ast.Pass, ast.Continue)) or isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                for s in handler.body
+            )
             if broad and silent:
-                self.flag("suppression", handler, f"except {', '.join(n for n in names if n) or ''}: pass swallows errors")
+                self.flag(
+                    "suppression", handler, f"except {', '.join(n for n in names if n) or ''}: pass swallows errors"
+                )
 
     def _redefinitions(self) -> None:
         own_imports = _imports(self.tree)
@@ -274,8 +331,16 @@ class _CellAnalysis:
                 continue
             if kind == "import" and own_imports.get(name) == self.locked_imports.get(name):
                 continue
-            node = next((n for n in ast.walk(self.tree) if getattr(n, "name", None) == name or getattr(n, "id", None) == name
-                         or any((a.asname or a.name) == name for a in getattr(n, "names", []) if isinstance(a, ast.alias))), None)
+            node = next(
+                (
+                    n
+                    for n in ast.walk(self.tree)
+                    if getattr(n, "name", None) == name
+                    or getattr(n, "id", None) == name
+                    or any((a.asname or a.name) == name for a in getattr(n, "names", []) if isinstance(a, ast.alias))
+                ),
+                None,
+            )
             self.flag("helper-redefinition", node, f"rebinds {name} ({kind}), which the tests use")
 
 
@@ -300,7 +365,11 @@ def analyse(nb, notebook: str, reference: Reference) -> list[Flag]:
     for tree in locked_trees:
         locked_imports.update(_imports(tree))
         helpers.update(name for name, kind in _bindings(tree) if kind != "assign")
-        helpers.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and hasattr(builtins, n.id))
+        helpers.update(
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and hasattr(builtins, n.id)
+        )
     expected = set()
     for stub in reference.stubs.values():
         tree = parse_cell(stub)
@@ -315,7 +384,9 @@ def analyse(nb, notebook: str, reference: Reference) -> list[Flag]:
         def flag(code, node, evidence, _cell=cell_id, _lines=lines):
             line = getattr(node, "lineno", None)
             text = _lines[line - 1].strip()[:160] if line and line <= len(_lines) else evidence
-            flags.append(Flag(code, notebook, _cell, line, f"{evidence}: {text}" if text != evidence else evidence, "static"))
+            flags.append(
+                Flag(code, notebook, _cell, line, f"{evidence}: {text}" if text != evidence else evidence, "static")
+            )
 
         before = len(flags)
         _CellAnalysis(tree, lines, aliases, expected, helpers, locked_imports, reference.package, flag).run()

@@ -85,7 +85,7 @@ def read_records(data: bytes) -> dict[Key, Answer]:
 
 
 def _record(data: bytes, offset: int) -> tuple[Key, Answer, int]:
-    if data[offset:offset + len(MAGIC)] != MAGIC:
+    if data[offset : offset + len(MAGIC)] != MAGIC:
         raise ChannelError(f"no record starts at byte {offset}")
     offset += len(MAGIC)
     if offset + _LENGTH.size > len(data):
@@ -95,7 +95,7 @@ def _record(data: bytes, offset: int) -> tuple[Key, Answer, int]:
     if size > MAX_HEADER or offset + size > len(data):
         raise ChannelError("truncated or oversized record header")
     try:
-        header = json.loads(data[offset:offset + size].decode("utf-8"))
+        header = json.loads(data[offset : offset + size].decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ChannelError("a record header is not JSON") from None
     offset += size
@@ -115,16 +115,27 @@ def _header(header) -> tuple[Key, list[tuple[str, tuple[int, ...]]]]:
     if not isinstance(header, dict) or set(header) - {"key", "value", "arrays"}:
         raise ChannelError("a record header has unexpected fields")
     key = header.get("key")
-    if not (isinstance(key, list) and len(key) == 3 and all(isinstance(k, str) for k in key[:2])
-            and type(key[2]) is int and 0 <= key[2]):
+    if not (
+        isinstance(key, list)
+        and len(key) == 3
+        and all(isinstance(k, str) for k in key[:2])
+        and type(key[2]) is int
+        and 0 <= key[2]
+    ):
         raise ChannelError("a record key is not [check, part, call]")
     specs = header.get("arrays", [])
     if not isinstance(specs, list) or len(specs) > MAX_ARRAYS:
         raise ChannelError("a record's arrays are malformed")
     checked = []
     for spec in specs:
-        if not (isinstance(spec, list) and len(spec) == 2 and spec[0] in DTYPES and isinstance(spec[1], list)
-                and len(spec[1]) <= MAX_DIMS and all(type(n) is int and 0 <= n <= MAX_BYTES for n in spec[1])):
+        if not (
+            isinstance(spec, list)
+            and len(spec) == 2
+            and spec[0] in DTYPES
+            and isinstance(spec[1], list)
+            and len(spec[1]) <= MAX_DIMS
+            and all(type(n) is int and 0 <= n <= MAX_BYTES for n in spec[1])
+        ):
             raise ChannelError(f"answer {key}: an array has a bad dtype or shape")
         checked.append((spec[0], tuple(spec[1])))
     return (key[0], key[1], key[2]), checked

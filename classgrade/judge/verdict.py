@@ -68,8 +68,9 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
         message = _verdict(judge, calls, spans.get(index), data)
         if message is not None:
             grade_id = cell.metadata["nbgrader"].get("grade_id", str(index))
-            cell.outputs = [nbformat.v4.new_output("error", ename=ENAME, evalue=message,
-                                                   traceback=[f"{ENAME}: {message}"])]
+            cell.outputs = [
+                nbformat.v4.new_output("error", ename=ENAME, evalue=message, traceback=[f"{ENAME}: {message}"])
+            ]
             overruled.append({"cell": grade_id, "message": message})
     return overruled
 
@@ -81,7 +82,7 @@ def _verdict(judge, calls, span, data) -> str | None:
             raise data
         if span is None:
             raise ChannelError("the cell did not run")
-        answers = read_records(data[span[0]:span[1]])
+        answers = read_records(data[span[0] : span[1]])
     except ChannelError as error:
         return f"The grader could not read the answers this cell computed: {error}."
     for check, part in calls:

@@ -34,10 +34,22 @@ from ..config import ClassGrade
 # What nbgrader's preprocessors log about a submission, as status codes.
 _LOG_STATUS = [
     # (checksums always change where hidden tests are put back; real edits are found by _inspect)
-    (re.compile(r"Attribute '(locked|points|cell_type)' for cell (\S+) has changed"), status.RESTORED, "cell {1}: {0} restored"),
-    (re.compile(r"Cell with id '(\S+)' exists multiple times"), status.DUPLICATED, "cell {0} is duplicated; the copy lost its id"),
+    (
+        re.compile(r"Attribute '(locked|points|cell_type)' for cell (\S+) has changed"),
+        status.RESTORED,
+        "cell {1}: {0} restored",
+    ),
+    (
+        re.compile(r"Cell with id '(\S+)' exists multiple times"),
+        status.DUPLICATED,
+        "cell {0} is duplicated; the copy lost its id",
+    ),
     (re.compile(r"Missing grade cell (\S+) encountered"), status.DELETED, "cell {0} was deleted; added back"),
-    (re.compile(r"Cell '(\S+)' does not exist in the database"), None, "cell {0} is not in the gradebook; its id was dropped"),
+    (
+        re.compile(r"Cell '(\S+)' does not exist in the database"),
+        None,
+        "cell {0} is not in the gradebook; its id was dropped",
+    ),
     (re.compile(r"is ([\d.]+) seconds late"), None, "submitted {0} s late"),
 ]
 
@@ -156,8 +168,9 @@ class SplitAutograde(Autograde):
             try:
                 return [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
             except MissingEntry:
-                raise NbGraderException(f"no assignment {self.assignment!r} in the gradebook; "
-                                        "run `nbgrader generate_assignment` first") from None
+                raise NbGraderException(
+                    f"no assignment {self.assignment!r} in the gradebook; run `nbgrader generate_assignment` first"
+                ) from None
 
     def find_submissions(self) -> list[Submission]:
         """Every submitted folder for the assignment (also those without the expected notebooks)."""
@@ -171,11 +184,15 @@ class SplitAutograde(Autograde):
             if not match or not os.path.isdir(folder) or match["student_id"] in excluded:
                 continue
             names = {os.path.splitext(os.path.basename(p))[0]: p for p in glob.glob(os.path.join(folder, "*.ipynb"))}
-            found.append(Submission(
-                student=match["student_id"], folder=folder,
-                notebooks=[names[n] for n in expected if n in names],
-                missing=[n for n in expected if n not in names],
-                unknown=sorted(n for n in names if n not in expected)))
+            found.append(
+                Submission(
+                    student=match["student_id"],
+                    folder=folder,
+                    notebooks=[names[n] for n in expected if n in names],
+                    missing=[n for n in expected if n not in names],
+                    unknown=sorted(n for n in names if n not in expected),
+                )
+            )
         return found
 
     def prepare(self, submission: Submission) -> Prepared:
@@ -211,13 +228,16 @@ class SplitAutograde(Autograde):
             except (SchemaTooOldError, SchemaTooNewError, MetadataError) as error:
                 self._reject(prepared, name, status.METADATA, f"{name}.ipynb: {error}", zeroed)
             except Exception as error:  # unreadable: not JSON, not nbformat, broken cells
-                self._reject(prepared, name, status.INVALID, f"{name}.ipynb: {type(error).__name__}: {str(error)[:200]}", zeroed)
+                self._reject(
+                    prepared, name, status.INVALID, f"{name}.ipynb: {type(error).__name__}: {str(error)[:200]}", zeroed
+                )
         self._zero(submission.student, zeroed)
         prepared.events += self.recorder.events
         prepared.notes += self.recorder.notes
         for name in prepared.notebooks:
-            prepared.flags += integrity.analyse(_load(self.autograded_path(submission.student, name)), name,
-                                                self.reference(name))
+            prepared.flags += integrity.analyse(
+                _load(self.autograded_path(submission.student, name)), name, self.reference(name)
+            )
         return prepared
 
     def autograded_path(self, student: str, notebook: str) -> str:
@@ -261,7 +281,10 @@ class SplitAutograde(Autograde):
         traits = {}
         for name in execute.trait_names(config=True):
             value = getattr(execute, name)
-            if isinstance(value, (bool, int, float, str, list, dict, type(None))) and name not in ("kernel_name", "kernel_manager_class"):
+            if isinstance(value, (bool, int, float, str, list, dict, type(None))) and name not in (
+                "kernel_name",
+                "kernel_manager_class",
+            ):
                 traits[name] = value
         return traits
 
@@ -274,7 +297,9 @@ class SplitAutograde(Autograde):
                 self._reference_cache[notebook] = integrity.Reference(
                     stubs={c.name: c.source for c in nb.source_cells if c.name in solutions},
                     locked=[c.source for c in nb.source_cells if c.locked and c.cell_type == "code"],
-                    helpers=self._helpers, package=self._package)
+                    helpers=self._helpers,
+                    package=self._package,
+                )
         return self._reference_cache[notebook]
 
     def _inspect(self, path: str, name: str, prepared: Prepared) -> None:

@@ -34,8 +34,17 @@ class HideHiddenTests(ClearHiddenTests):
     """
 
     def preprocess(self, nb, resources):
-        hidden = sorted({line for cell in nb.cells if _carries_tests(cell) for line in self._hidden_lines(cell.source)
-                         if len(line) >= MIN_SCRUBBED}, key=len, reverse=True)
+        hidden = sorted(
+            {
+                line
+                for cell in nb.cells
+                if _carries_tests(cell)
+                for line in self._hidden_lines(cell.source)
+                if len(line) >= MIN_SCRUBBED
+            },
+            key=len,
+            reverse=True,
+        )
         nb, resources = super().preprocess(nb, resources)
         if hidden:
             for cell in nb.cells:

@@ -5,7 +5,24 @@ before the kernel starts; ``linux`` wraps the system calls it needs (namespaces,
 The coordinator only builds the configuration and asks :func:`check` what this machine offers.
 """
 
-from .isolate import SYSTEM_READ_PATHS, Applied, SandboxConfig, check, enter, landlock_rules, package_dirs, python_read_paths
+from .isolate import (
+    SYSTEM_READ_PATHS,
+    Applied,
+    SandboxConfig,
+    check,
+    enter,
+    landlock_rules,
+    package_dirs,
+    python_read_paths,
+)
 
-__all__ = ["SYSTEM_READ_PATHS", "Applied", "SandboxConfig", "check", "enter", "landlock_rules", "package_dirs",
-           "python_read_paths"]
+__all__ = [
+    "SYSTEM_READ_PATHS",
+    "Applied",
+    "SandboxConfig",
+    "check",
+    "enter",
+    "landlock_rules",
+    "package_dirs",
+    "python_read_paths",
+]

@@ -156,8 +156,10 @@ def _set_limits(config: SandboxConfig, applied: Applied, memory: bool) -> None:
         except (OSError, ValueError) as error:
             applied.missing.append(f"{name}: {error}")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails with EFBIG instead of killing
-    applied.applied.append(f"limits: memory +{config.memory_mb} MiB, files {config.file_size_mb} MiB, "
-                           f"{config.open_files} fds" + (f", cpu {config.cpu_seconds} s" if config.cpu_seconds else ""))
+    applied.applied.append(
+        f"limits: memory +{config.memory_mb} MiB, files {config.file_size_mb} MiB, "
+        f"{config.open_files} fds" + (f", cpu {config.cpu_seconds} s" if config.cpu_seconds else "")
+    )
 
 
 def _enter_namespaces(config: SandboxConfig, applied: Applied) -> bool:

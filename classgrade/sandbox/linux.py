@@ -145,7 +145,11 @@ def landlock_restrict(abi: int, fs_rules: list[tuple[str, int]], *, deny_tcp: bo
         attr = struct.pack("QQ", handled_fs, handled_net)
     else:
         attr = struct.pack("Q", handled_fs)
-    ruleset = _check(_libc.syscall(_NR_LANDLOCK_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)))
+    ruleset = _check(
+        _libc.syscall(
+            _NR_LANDLOCK_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)
+        )
+    )
     try:
         for path, rights in fs_rules:
             try:
@@ -156,7 +160,15 @@ def landlock_restrict(abi: int, fs_rules: list[tuple[str, int]], *, deny_tcp: bo
                 if not os.path.isdir(path):
                     rights &= FS_FILE_RIGHTS
                 rule = struct.pack("=Qi", rights & handled_fs, fd)
-                _check(_libc.syscall(_NR_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.c_char_p(rule), ctypes.c_uint32(0)))
+                _check(
+                    _libc.syscall(
+                        _NR_LANDLOCK_ADD_RULE,
+                        ctypes.c_int(ruleset),
+                        ctypes.c_int(1),
+                        ctypes.c_char_p(rule),
+                        ctypes.c_uint32(0),
+                    )
+                )
             finally:
                 os.close(fd)
         set_no_new_privs()

@@ -33,23 +33,23 @@ SOLUTION = '''def kl_divergence(mu, logvar):
     return sum(0.5 * (m * m + math.exp(lv) - 1.0 - lv) for m, lv in zip(mu, logvar))
     ### END SOLUTION'''
 # Each test cell: a visible assert, then hidden checks from the stand-in checks module (kl_checks.py).
-TEST_ZERO = '''assert abs(kl_divergence([0.0], [0.0])) < 1e-12
+TEST_ZERO = """assert abs(kl_divergence([0.0], [0.0])) < 1e-12
 ### BEGIN HIDDEN TESTS
 import kl_checks
 kl_checks.check_kl(kl_divergence, part="zero")
-### END HIDDEN TESTS'''
-TEST_VALUES = '''assert abs(kl_divergence([1.0], [0.0]) - 0.5) < 1e-9
+### END HIDDEN TESTS"""
+TEST_VALUES = """assert abs(kl_divergence([1.0], [0.0]) - 0.5) < 1e-9
 ### BEGIN HIDDEN TESTS
 import kl_checks
 kl_checks.check_kl(kl_divergence, part="values")
-### END HIDDEN TESTS'''
+### END HIDDEN TESTS"""
 WRITTEN = "Why is the KL term zero for a standard normal posterior?\n\n=== BEGIN MARK SCHEME ===\nq = p.\n=== END MARK SCHEME ===\n\nYOUR ANSWER HERE"
 
-CORRECT = '''def kl_divergence(mu, logvar):
+CORRECT = """def kl_divergence(mu, logvar):
     total = 0.0
     for m, lv in zip(mu, logvar):
         total += -0.5 * (1.0 + lv - m ** 2 - math.exp(lv))
-    return total'''
+    return total"""
 WRONG = "def kl_divergence(mu, logvar):\n    return 0.0"  # passes the first test only
 # Wrong code that passes the visible asserts and fails every hidden check: what tampering would hide.
 LOOKUP = "def kl_divergence(mu, logvar):\n    return {(0.0,): 0.0, (1.0,): 0.5}.get(tuple(mu), 1.0)"
@@ -62,10 +62,12 @@ TAMPERING = {
     "tamper_import_hook": (
         "import builtins, types\n" + FAKE_CHECKS + "real_import = builtins.__import__\n\n"
         "def hooked_import(name, *args, **kwargs):\n    return fake if name == 'kl_checks' else real_import(name, *args, **kwargs)\n\n"
-        "builtins.__import__ = hooked_import"),
+        "builtins.__import__ = hooked_import"
+    ),
     "tamper_input_transformer": (
         "def drop_checks(lines):\n    return [line for line in lines if 'kl_checks' not in line]\n\n"
-        "get_ipython().input_transformers_cleanup.append(drop_checks)"),
+        "get_ipython().input_transformers_cleanup.append(drop_checks)"
+    ),
     "tamper_checks_function": "import kl_checks\nkl_checks.check_kl = lambda *args, **kwargs: None",
     "tamper_library_function": "import math\nmath.isclose = lambda *args, **kwargs: True",
 }
@@ -78,8 +80,12 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=0)
     return {"nbgrader": meta}
 
 
-def source_notebook(setup: str = SETUP, solution: str = SOLUTION, tests: tuple[str, str] = (TEST_ZERO, TEST_VALUES),
-                    title: str = "# KL divergence") -> nbformat.NotebookNode:
+def source_notebook(
+    setup: str = SETUP,
+    solution: str = SOLUTION,
+    tests: tuple[str, str] = (TEST_ZERO, TEST_VALUES),
+    title: str = "# KL divergence",
+) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
@@ -96,22 +102,22 @@ def source_notebook(setup: str = SETUP, solution: str = SOLUTION, tests: tuple[s
 # The benchmark's assignment: the same cell structure, in PyTorch, checked against vae_course.
 TORCH_ASSIGNMENT = "reparam"
 TORCH_SETUP = "import torch"
-TORCH_SOLUTION = '''def reparameterize(mu, logvar, eps=None):
+TORCH_SOLUTION = """def reparameterize(mu, logvar, eps=None):
     ### BEGIN SOLUTION
     if eps is None:
         eps = torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
-    ### END SOLUTION'''
+    ### END SOLUTION"""
 TORCH_TESTS = (
     "mu = torch.zeros(4, 3)\nassert reparameterize(mu, mu).shape == (4, 3)",
-    '''g = torch.Generator().manual_seed(0)
+    """g = torch.Generator().manual_seed(0)
 mu, logvar, eps = (torch.randn(8, 5, generator=g) for _ in range(3))
 torch.testing.assert_close(reparameterize(mu, logvar, eps), mu + torch.exp(0.5 * logvar) * eps)
 ### BEGIN HIDDEN TESTS
 from vae_course import reparameterize as reference
 mu, logvar, eps = (torch.randn(64, 20, generator=g, dtype=torch.float64) for _ in range(3))
 torch.testing.assert_close(reparameterize(mu, logvar, eps), reference(mu, logvar, eps=eps))
-### END HIDDEN TESTS''',
+### END HIDDEN TESTS""",
 )
 TORCH_ANSWERS = [  # correct in three ways, wrong, and the untouched release
     "def reparameterize(mu, logvar, eps=None):\n    std = torch.exp(0.5 * logvar)\n    eps = torch.randn_like(std) if eps is None else eps\n    return mu + std * eps",
@@ -128,8 +134,14 @@ def torch_source_notebook() -> nbformat.NotebookNode:
 
 def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run nbgrader's command line in ``course`` (its kernels import ``kl_checks``)."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          check=check, env=dict(kernel_environ(), JUPYTER_PLATFORM_DIRS="1"))
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        check=check,
+        env=dict(kernel_environ(), JUPYTER_PLATFORM_DIRS="1"),
+    )
 
 
 def kernel_environ() -> dict[str, str]:
@@ -240,10 +252,17 @@ SUBMISSIONS = {
     "edited_readonly": _edit("setup", "import math\nmath.exp = lambda x: 1.0", CORRECT),
     "reference_import": _answer("from vae_course import kl_divergence"),
     "helper_redefinition": _answer(CORRECT + "\n\ndef abs(x):\n    return 0.0"),
-    "monkeypatch": _answer(CORRECT, "import math as m\nm.isclose = lambda *a, **k: True\nimport builtins\nbuiltins.abs = lambda x: 0.0"),
+    "monkeypatch": _answer(
+        CORRECT, "import math as m\nm.isclose = lambda *a, **k: True\nimport builtins\nbuiltins.abs = lambda x: 0.0"
+    ),
     "grading_hook": _answer(WRONG, "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
-    "reads_outside": _answer(CORRECT, "try:\n    secret = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    secret = None"),
-    "suppresses": _answer(CORRECT, "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass"),
+    "reads_outside": _answer(
+        CORRECT, "try:\n    secret = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    secret = None"
+    ),
+    "suppresses": _answer(
+        CORRECT,
+        "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass",
+    ),
     # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
     "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
     "hardcoded": _answer(LOOKUP),
@@ -329,8 +348,16 @@ def grades_table(course: Path, assignment: str = ASSIGNMENT) -> list[tuple]:
         for submission in gb.assignment_submissions(assignment):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    rows.append((submission.student_id, notebook.name, grade.name, grade.auto_score,
-                                 grade.manual_score, grade.needs_manual_grade))
+                    rows.append(
+                        (
+                            submission.student_id,
+                            notebook.name,
+                            grade.name,
+                            grade.auto_score,
+                            grade.manual_score,
+                            grade.needs_manual_grade,
+                        )
+                    )
                 for comment in notebook.comments:
                     rows.append((submission.student_id, notebook.name, comment.name, comment.auto_comment))
             rows.append((submission.student_id, "score", round(submission.score, 6), submission.max_score))

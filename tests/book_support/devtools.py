@@ -66,7 +66,7 @@ class Browser:
             time.sleep(0.1)
         self.port = int(port_file.read_text().split()[0])
 
-    def new_page(self) -> "Page":
+    def new_page(self) -> Page:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
         with urllib.request.urlopen(request, timeout=30) as response:
             target = json.load(response)
@@ -82,7 +82,7 @@ class Browser:
                 self.process.wait()
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:

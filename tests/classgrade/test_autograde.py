@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from autograde_support import course as support
+
 from classgrade import sandbox
 
 pytestmark = [
@@ -29,11 +29,34 @@ pytestmark = [
 ]
 
 # Short limits, and no PyTorch preloaded: the tiny assignment does not need it.
-FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
-        "--preload", "", "--warmup", "", "--quiet"]
+FAST = [
+    "--timeout-cell",
+    "3",
+    "--timeout-notebook",
+    "6",
+    "--memory-mb",
+    "2048",
+    "--output-limit-mb",
+    "1",
+    "--preload",
+    "",
+    "--warmup",
+    "",
+    "--quiet",
+]
 BENIGN = ["correct", "wrong", "empty", "written"]
-NBGRADER_COMPATIBLE = ["correct", "wrong", "empty", "written", "edited_test", "edited_readonly", "deleted_test",
-                       "monkeypatch", "suppresses", "hardcoded"]
+NBGRADER_COMPATIBLE = [
+    "correct",
+    "wrong",
+    "empty",
+    "written",
+    "edited_test",
+    "edited_readonly",
+    "deleted_test",
+    "monkeypatch",
+    "suppresses",
+    "hardcoded",
+]
 
 
 def grade(course: Path, *args: str) -> dict:
@@ -74,7 +97,9 @@ def test_each_submission_gets_its_score_status_and_flags(graded_class, student):
 @pytest.mark.parametrize("student", sorted(support.TAMPERING))
 def test_the_graded_notebook_shows_the_judges_reason(graded_class, student):
     course, _report = graded_class
-    graded = nbformat.read(course / "autograded" / student / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
+    graded = nbformat.read(
+        course / "autograded" / student / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4
+    )
     tests = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
     errors = [o for cell in tests for o in cell.outputs if o.output_type == "error"]
     assert len(errors) == len(tests) == 2
@@ -86,7 +111,9 @@ def test_the_gradebook_holds_the_reported_scores(graded_class):
     table = support.grades_table(course)
     scores = {row[0]: row[2] for row in table if row[1] == "score"}
     assert scores == {entry["student"]: entry["score"] for entry in report["submissions"]}
-    assert (course / "reports" / "autograde" / support.ASSIGNMENT / "report.csv").read_text().count("\n") == len(scores) + 1
+    assert (course / "reports" / "autograde" / support.ASSIGNMENT / "report.csv").read_text().count("\n") == len(
+        scores
+    ) + 1
 
 
 def test_the_report_records_the_isolation_and_keeps_hidden_tests_out_of_feedback_folders(graded_class):
@@ -141,7 +168,9 @@ def test_feedback_and_export_work_on_the_graded_gradebook(graded_class, tmp_path
     support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=correct")
     assert (course / "feedback" / "correct" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").exists()
     support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=tamper_library_function")
-    feedback = (course / "feedback" / "tamper_library_function" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").read_text()
+    feedback = (
+        course / "feedback" / "tamper_library_function" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html"
+    ).read_text()
     assert "kl_divergence differs from the reference" in feedback  # the judge's reason reaches the student
     support.nbgrader(course, "export", "--to=grades.csv")
     lines = (course / "grades.csv").read_text().splitlines()
@@ -153,7 +182,11 @@ def test_spawn_mode_grades_like_fork_mode(tmp_path):
     support.submit_all(course, ["correct", "wrong", "os_exit", "memory_hog"])
     report = by_student(grade(course, "--kernel-start", "spawn", "--jobs", "2"))
     assert {s: (e["score"], e["status"][0]) for s, e in report.items()} == {
-        "correct": (5, "ok"), "wrong": (2, "ok"), "os_exit": (0, "kernel-died"), "memory_hog": (0, "memory-limit")}
+        "correct": (5, "ok"),
+        "wrong": (2, "ok"),
+        "os_exit": (0, "kernel-died"),
+        "memory_hog": (0, "memory-limit"),
+    }
 
 
 def _isolated() -> bool:
@@ -161,7 +194,7 @@ def _isolated() -> bool:
     return "namespaces" in applied and "landlock" in applied
 
 
-ESCAPES = '''import os, socket, pathlib
+ESCAPES = """import os, socket, pathlib
 course, grader, port = {course!r}, {grader}, {port}
 attempts = {{
     "read gradebook": lambda: open(os.path.join(course, "gradebook.db"), "rb").read(1),
@@ -177,7 +210,7 @@ for name, attempt in attempts.items():
         attempt()
         print("ESCAPED", name)
     except Exception as error:
-        print("blocked", name, type(error).__name__)'''
+        print("blocked", name, type(error).__name__)"""
 
 
 @pytest.mark.skipif(not _isolated(), reason="user namespaces or Landlock unavailable on this machine")
@@ -190,7 +223,9 @@ def test_kernels_cannot_reach_the_course_the_network_or_the_grader(tmp_path):
         code = ESCAPES.format(course=str(course), grader=os.getpid(), port=listener.getsockname()[1])
         support.submit(course, "hostile", support._answer(support.CORRECT, code))
         report = by_student(grade(course))
-    graded = nbformat.read(course / "autograded" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
+    graded = nbformat.read(
+        course / "autograded" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4
+    )
     printed = "".join(o.get("text", "") for cell in graded.cells for o in cell.get("outputs", []))
     assert printed.count("blocked") == 7 and "ESCAPED" not in printed, printed
     assert not (course / "pwned.txt").exists()
@@ -204,7 +239,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("0*") if p.is_dir())
 
 
-def _real_course(assignment: str, tmp_path: Path) -> tuple[Path, str, nbformat.NotebookNode, nbformat.NotebookNode, float]:
+def _real_course(
+    assignment: str, tmp_path: Path
+) -> tuple[Path, str, nbformat.NotebookNode, nbformat.NotebookNode, float]:
     """The course's ``assignment`` generated in a fresh folder: (course, notebook file name, release,
     the release solved with the instructor's answers, points of its autograded test cells)."""
     course = tmp_path / "course"
@@ -213,11 +250,17 @@ def _real_course(assignment: str, tmp_path: Path) -> tuple[Path, str, nbformat.N
     shutil.copytree(REPOSITORY / "solutions" / assignment, course / "solutions" / assignment)
     support.nbgrader(course, "generate_assignment", assignment)
     source = next((course / "solutions" / assignment).glob("*.ipynb"))
-    autograded_points = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(source, as_version=4).cells
-                            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
+    autograded_points = sum(
+        c.metadata["nbgrader"].get("points", 0)
+        for c in nbformat.read(source, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
+    )
     release = nbformat.read(course / "exercises" / assignment / source.name, as_version=4)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(source, as_version=4).cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
+    solutions = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nbformat.read(source, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     solved = nbformat.from_dict(json.loads(json.dumps(release)))
     for cell in solved.cells:  # the release, with each answer cell holding the instructor's solution
         cell.source = solutions.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
@@ -240,9 +283,15 @@ def _grade_real(course: Path, assignment: str, submissions: dict) -> dict[str, d
 @pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
 def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, tmp_path):
     course, name, release, solved, autograded_points = _real_course(assignment, tmp_path)
-    report = _grade_real(course, assignment, {"solved": lambda f: nbformat.write(solved, f / name),
-                                              "untouched": lambda f: nbformat.write(release, f / name),
-                                              "broken": lambda f: (f / name).write_text("{ not json")})
+    report = _grade_real(
+        course,
+        assignment,
+        {
+            "solved": lambda f: nbformat.write(solved, f / name),
+            "untouched": lambda f: nbformat.write(release, f / name),
+            "broken": lambda f: (f / name).write_text("{ not json"),
+        },
+    )
     assert report["solved"]["score"] == autograded_points and report["solved"]["status"] == ["ok"], report["solved"]
     assert report["untouched"]["score"] == 0
     assert (report["broken"]["score"], report["broken"]["status"]) == (0, ["invalid-notebook"])

@@ -14,8 +14,8 @@ import sysconfig
 from pathlib import Path
 
 import nbformat
-
 from autograde_support import course as support
+
 from classgrade.environment import put_scripts_on_path
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -33,7 +33,9 @@ def test_scripts_folder_goes_first_once(monkeypatch):
 def _run(course: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=SYSTEM_PATH, JUPYTER_PLATFORM_DIRS="1")
     result = subprocess.run([sys.executable, "-m", *args], cwd=course, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{args} exited with {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{args} exited with {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -47,6 +49,8 @@ def test_nbgrader_and_classgrade_work_without_the_environment_on_path(tmp_path):
     nbformat.write(support._answer(support.CORRECT)(release), folder / f"{support.NOTEBOOK}.ipynb")
     _run(course, "nbgrader", "autograde", support.ASSIGNMENT)
     theirs = support.grades_table(course)
-    _run(course, "classgrade", "autograde", support.ASSIGNMENT, "--jobs", "1", "--preload", "", "--warmup", "", "--quiet")
+    _run(
+        course, "classgrade", "autograde", support.ASSIGNMENT, "--jobs", "1", "--preload", "", "--warmup", "", "--quiet"
+    )
     assert ("correct", "score", 5.0, support.MAX_SCORE) in support.grades_table(course)
     assert support.grades_table(course) == theirs

@@ -11,15 +11,19 @@ def test_feedback_preprocessor_removes_hidden_code_and_its_traceback():
     cell = nbformat.v4.new_code_cell("assert ok\n### BEGIN HIDDEN TESTS\nsecret_check(answer)\n### END HIDDEN TESTS")
     cell.metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1, "solution": False, "locked": True}
     cell.execution_count = 4
-    cell.outputs = [nbformat.v4.new_output(
-        "error", ename="CheckFailure", evalue="wrong values",
-        traceback=[
-            "----",
-            "Cell In[4], line 3\n----> 3 secret_check(answer)",  # the test cell: its context may be hidden code
-            "Cell In[2], line 1, in answer\n----> 1 return 1 / 0",  # the student's cell
-            "CheckFailure: wrong values",
-        ],
-    )]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="CheckFailure",
+            evalue="wrong values",
+            traceback=[
+                "----",
+                "Cell In[4], line 3\n----> 3 secret_check(answer)",  # the test cell: its context may be hidden code
+                "Cell In[2], line 1, in answer\n----> 1 return 1 / 0",  # the student's cell
+                "CheckFailure: wrong values",
+            ],
+        )
+    ]
     notebook = nbformat.v4.new_notebook(cells=[cell])
     notebook, _ = HideHiddenTests().preprocess(notebook, {})
     shown = notebook.cells[0].source + "".join(notebook.cells[0].outputs[0].traceback)
@@ -46,9 +50,13 @@ def test_no_output_channel_shows_hidden_test_code():
     secret = "secret_check(answer, part='values')"
     printed = nbformat.v4.new_output("stream", name="stdout", text=f"assert ok\n### BEGIN HIDDEN TESTS\n{secret}\n")
     shown = nbformat.v4.new_output("display_data", data={"text/plain": secret, "text/html": f"<pre>{secret}</pre>"})
-    raised = nbformat.v4.new_output("error", ename="ValueError", evalue=f"saved: {secret}", traceback=[f"ValueError: saved: {secret}"])
+    raised = nbformat.v4.new_output(
+        "error", ename="ValueError", evalue=f"saved: {secret}", traceback=[f"ValueError: saved: {secret}"]
+    )
     test = _test_cell(f"assert ok\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS", [printed, shown, raised])
-    later = nbformat.v4.new_code_cell("print(SAVED)", outputs=[nbformat.v4.new_output("stream", name="stdout", text=secret)])
+    later = nbformat.v4.new_code_cell(
+        "print(SAVED)", outputs=[nbformat.v4.new_output("stream", name="stdout", text=secret)]
+    )
     notebook, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[test, later]), {})
     text = nbformat.writes(notebook)
     assert "secret_check" not in text
@@ -65,17 +73,26 @@ def test_generate_feedback_hides_tests_from_a_hostile_answer(tmp_path):
 
     from autograde_support import course as support
 
-    course = support.make_course_with_config(tmp_path / "course", Path(__file__).resolve().parents[2] / "nbgrader_config.py")
+    course = support.make_course_with_config(
+        tmp_path / "course", Path(__file__).resolve().parents[2] / "nbgrader_config.py"
+    )
 
     def nbgrader(*args: str) -> None:
-        result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                                env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args],
+            cwd=course,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"),
+        )
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
     nbgrader("generate_assignment", support.ASSIGNMENT)
     release = nbformat.read(course / "exercises" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
-    hostile = support._answer(support.CORRECT + "\n# ### BEGIN HIDDEN TESTS (only a comment)",
-                              "get_ipython().events.register('pre_run_cell', lambda info: print(info.raw_cell))")
+    hostile = support._answer(
+        support.CORRECT + "\n# ### BEGIN HIDDEN TESTS (only a comment)",
+        "get_ipython().events.register('pre_run_cell', lambda info: print(info.raw_cell))",
+    )
     folder = course / "submitted" / "hostile" / support.ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(hostile(release), folder / f"{support.NOTEBOOK}.ipynb")

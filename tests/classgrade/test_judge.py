@@ -26,11 +26,16 @@ def test_records_round_trip_arrays_and_json(tmp_path):
     assert np.isnan(answers[("kl", "values", 1)][0]["number"])
 
 
-@pytest.mark.parametrize("data", [
-    b"\x80\x04\x95pickle", b"CGA1\x00\x00\x00\x05{bad}", b"CGA1\x00\x00\x00\x02{}",
-    b'CGA1\x00\x00\x00\x2d{"key": ["kl", "v", 0], "arrays": [["object", []]]}',
-    b'CGA1\x00\x00\x00\x30{"key": ["kl", "v", 0], "arrays": [["float64", [4]]]}' + b"\x00" * 8,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x80\x04\x95pickle",
+        b"CGA1\x00\x00\x00\x05{bad}",
+        b"CGA1\x00\x00\x00\x02{}",
+        b'CGA1\x00\x00\x00\x2d{"key": ["kl", "v", 0], "arrays": [["object", []]]}',
+        b'CGA1\x00\x00\x00\x30{"key": ["kl", "v", 0], "arrays": [["float64", [4]]]}' + b"\x00" * 8,
+    ],
+)
 def test_anything_but_well_formed_records_is_rejected(data):
     with pytest.raises(ChannelError):
         read_records(data)
@@ -56,7 +61,11 @@ def test_links_and_fifos_are_not_followed(tmp_path):
 
 def test_checks_calls_come_from_the_cell_source_in_order():
     source = 'from m import checks\nchecks.check_a(f, part="values")\ncheck_b(g, "shapes")\nprint(1)\ncheck_a(f)'
-    assert checks_calls(source, {"check_a", "check_b"}) == [("check_a", "values"), ("check_b", "shapes"), ("check_a", None)]
+    assert checks_calls(source, {"check_a", "check_b"}) == [
+        ("check_a", "values"),
+        ("check_b", "shapes"),
+        ("check_a", None),
+    ]
     assert checks_calls("check_a(f, part=p)", {"check_a"}) is None
 
 

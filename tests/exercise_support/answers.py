@@ -31,7 +31,7 @@ ASSIGNMENTS = (
 # tensor): correct work must keep full marks although something is written to stderr.
 CORRECT: dict[str, dict[str, str]] = {
     "01_autoencoder": {
-        "reconstruction_loss": '''
+        "reconstruction_loss": """
 def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
     p = torch.sigmoid(x_hat) if from_logits else x_hat
     if kind == "mse":
@@ -40,8 +40,8 @@ def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
         per_pixel = -(x * torch.log(p) + (1 - x) * torch.log1p(-p))
     one = torch.tensor(torch.tensor(1.0, dtype=x.dtype))  # PyTorch warns: copy-constructing a tensor
     return one * per_pixel.reshape(x.shape[0], -1).sum(-1)
-''',
-        "MLPAutoencoder": '''
+""",
+        "MLPAutoencoder": """
 class MLPAutoencoder(nn.Module):
     def __init__(self, config=MLPAutoencoderConfig()):
         super().__init__()
@@ -60,10 +60,10 @@ class MLPAutoencoder(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
-''',
+""",
     },
     "02_reparameterization": {
-        "reparameterize": '''
+        "reparameterize": """
 def reparameterize(mu, logvar, eps=None):
     if eps is None:
         eps = torch.normal(torch.zeros_like(mu), torch.ones_like(mu))  # another way to draw N(0, 1)
@@ -71,22 +71,22 @@ def reparameterize(mu, logvar, eps=None):
         eps = torch.tensor(eps)  # PyTorch warns: copy-constructing a tensor
     sigma = torch.sqrt(torch.exp(logvar))
     return eps * sigma + mu
-''',
+""",
     },
     "03_kl_and_elbo": {
-        "kl_divergence": '''
+        "kl_divergence": """
 def kl_divergence(mu, logvar):
     variance = torch.exp(logvar)
     return 0.5 * torch.sum(mu * mu + variance - 1.0 - logvar, dim=1)
-''',
-        "negative_elbo": '''
+""",
+        "negative_elbo": """
 def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
     total = reconstruction_loss(x_hat, x, kind).sum() + beta * kl_divergence(mu, logvar).sum()
     return total / x.shape[0]  # sum, then divide by the batch size
-''',
+""",
     },
     "04_mlp_vae": {
-        "MLPVAE": '''
+        "MLPVAE": """
 class MLPVAE(nn.Module):
     def __init__(self, config=MLPVAEConfig()):
         super().__init__()
@@ -111,10 +111,10 @@ class MLPVAE(nn.Module):
             eps = torch.randn_like(mu)
         eps = torch.tensor(eps)  # PyTorch warns: copy-constructing a tensor
         return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar
-''',
+""",
     },
     "05_conv_vae": {
-        "ConvVAE": '''
+        "ConvVAE": """
 class ConvVAE(nn.Module):
     def __init__(self, config=ConvVAEConfig()):
         super().__init__()
@@ -144,15 +144,15 @@ class ConvVAE(nn.Module):
     def forward(self, x, eps=None):
         mu, logvar = self.encode(x)
         return self.decode(reparameterize(mu, logvar, eps)), mu, logvar
-''',
+""",
     },
     "06_latent_space": {
-        "linear_interpolation": '''
+        "linear_interpolation": """
 def linear_interpolation(z_start, z_end, num_steps):
     steps = [z_start + (i / (num_steps - 1)) * (z_end - z_start) for i in range(num_steps)]
     return torch.stack(steps)
-''',
-        "spherical_interpolation": '''
+""",
+        "spherical_interpolation": """
 def spherical_interpolation(z_start, z_end, num_steps):
     a, b = z_start / (z_start.norm() + 1e-30), z_end / (z_end.norm() + 1e-30)
     omega = torch.acos(torch.clamp((a * b).sum(), -1, 1))
@@ -162,8 +162,8 @@ def spherical_interpolation(z_start, z_end, num_steps):
     for t in torch.linspace(0, 1, num_steps, dtype=z_start.dtype):
         rows.append((torch.sin((1 - t) * omega) * z_start + torch.sin(t * omega) * z_end) / torch.sin(omega))
     return torch.stack(rows)
-''',
-        "traverse": '''
+""",
+        "traverse": """
 def traverse(z, dim, values):
     rows = []
     for value in values:
@@ -171,8 +171,8 @@ def traverse(z, dim, values):
         row[dim] = torch.tensor(value)  # PyTorch warns: copy-constructing a tensor
         rows.append(row)
     return torch.stack(rows)
-''',
-        "manifold_grid": '''
+""",
+        "manifold_grid": """
 def manifold_grid(model, grid_size=20, quantile=0.05, device=None):
     normal = torch.distributions.Normal(0.0, 1.0)
     values = [normal.icdf(torch.tensor(p)).item() for p in np.linspace(quantile, 1 - quantile, grid_size)]
@@ -180,8 +180,8 @@ def manifold_grid(model, grid_size=20, quantile=0.05, device=None):
     model.eval()
     with torch.no_grad():
         return model.decode(torch.tensor(codes, dtype=torch.float32)).cpu()
-''',
-        "encode_means": '''
+""",
+        "encode_means": """
 def encode_means(model, images, batch_size=1000, device=None):
     model.eval()
     with torch.no_grad():
@@ -190,18 +190,18 @@ def encode_means(model, images, batch_size=1000, device=None):
             codes = model.encode(batch)
             pieces.append(codes[0] if isinstance(codes, tuple) else codes)
     return torch.cat(pieces).cpu()
-''',
-        "tsne_embedding": '''
+""",
+        "tsne_embedding": """
 def tsne_embedding(codes, seed=0, perplexity=30.0):
     from sklearn.manifold import TSNE
 
     data = np.asarray(codes, dtype=np.float64)
     return TSNE(2, perplexity=perplexity, init="random", learning_rate="auto", random_state=seed).fit_transform(data)
-''',
+""",
     },
     "07_training_loop": {
         # Zeroes after the step instead of before, writes the loss out, returns float(tensor).
-        "train_step": '''
+        "train_step": """
 from vae_course import kl_divergence, reconstruction_loss
 
 
@@ -212,9 +212,9 @@ def train_step(model, batch, optimizer, beta=1.0):
     optimizer.step()
     model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing
     return float(loss.detach())
-''',
+""",
         # inference_mode, per-image sums, torch.split, and the caller's mode restored afterwards.
-        "evaluate": '''
+        "evaluate": """
 import vae_course
 
 
@@ -228,9 +228,9 @@ def evaluate(model, images, batch_size=1000):
             total += (vae_course.reconstruction_loss(x_hat, x) + vae_course.kl_divergence(mu, logvar)).sum().double()
     model.train(was_training)
     return total.item() / images.shape[0]
-''',
+""",
         # A DataLoader with its own generator, and a loss weighted by batch size.
-        "train": '''
+        "train": """
 from torch.utils.data import DataLoader, TensorDataset
 
 
@@ -248,15 +248,16 @@ def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, bet
         train_loss.append(total / count)
         val_loss.append(evaluate(model, val_images, batch_size=256))
     return {"train_loss": train_loss, "val_loss": val_loss}
-''',
-    },    "08_bounds": {
-        "kl_diagonal_gaussians": '''
+""",
+    },
+    "08_bounds": {
+        "kl_diagonal_gaussians": """
 def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
     var_q, var_p = logvar_q.exp(), logvar_p.exp()
     return 0.5 * torch.sum(torch.log(var_p / var_q) + (var_q + (mu_q - mu_p) ** 2) / var_p - 1, dim=1)
-''',
+""",
         # torch.distributions for the densities, one decode per sample, the library's reparameterize.
-        "log_importance_weights": '''
+        "log_importance_weights": """
 from torch.distributions import Normal
 
 from vae_course import reparameterize
@@ -273,49 +274,50 @@ def log_importance_weights(model, x, num_samples, generator=None, eps=None):
         log_qz = Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(dim=1)
         rows.append(log_px + log_pz - log_qz)
     return torch.stack(rows)
-''',
-        "log_mean_exp": '''
+""",
+        "log_mean_exp": """
 def log_mean_exp(values, dim=0):
     return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
-''',
-    },    "09_beta_collapse": {
-        "kl_per_dimension": '''
+""",
+    },
+    "09_beta_collapse": {
+        "kl_per_dimension": """
 def kl_per_dimension(mu, logvar):
     variance = torch.exp(logvar)
     return (mu * mu + variance - logvar - 1) / 2
-''',
+""",
         # The biased variance, written out, and a float mask turned into bools.
-        "active_units": '''
+        "active_units": """
 def active_units(mu, threshold=0.01):
     centred = mu - mu.mean(dim=0, keepdim=True)
     variance = (centred ** 2).mean(dim=0)
     return (variance > threshold).float() > 0.5
-''',
+""",
     },
 }
 
 # The given code a student could call: the answer to "write reparameterize" must not be this.
 DELEGATING = {
-    "static": '''
+    "static": """
 import vae_course
 
 def reparameterize(mu, logvar, eps=None):
     return vae_course.reparameterize(mu, logvar, eps)
-''',
-    "alias": '''
+""",
+    "alias": """
 from vae_course import reparameterize as library_reparameterize
 
 def reparameterize(mu, logvar, eps=None):
     return library_reparameterize(mu, logvar, eps)
-''',
-    "runtime": '''
+""",
+    "runtime": """
 import importlib
 
 def reparameterize(mu, logvar, eps=None):
     module = importlib.import_module("vae_" + "course")
     return getattr(module, "reparam" + "eterize")(mu, logvar, eps)
-''',
-    "swallowed": '''
+""",
+    "swallowed": """
 import importlib
 
 def reparameterize(mu, logvar, eps=None):
@@ -323,14 +325,14 @@ def reparameterize(mu, logvar, eps=None):
         return getattr(importlib.import_module("vae_course.gaussian"), "reparam" + "eterize")(mu, logvar, eps)
     except Exception:
         return mu + torch.exp(0.5 * logvar) * (torch.randn_like(mu) if eps is None else eps)
-''',
+""",
 }
-SUBCLASSING = '''
+SUBCLASSING = """
 import vae_course
 
 class MLPVAE(vae_course.MLPVAE):
     pass
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,11 @@ def _mistake(hint, assignment, cell, source, failing, check, parts):
 
 
 MISTAKES = (
-    _mistake("mean-not-sum", "01_autoencoder", "reconstruction_loss", '''
+    _mistake(
+        "mean-not-sum",
+        "01_autoencoder",
+        "reconstruction_loss",
+        """
 def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
     if from_logits:
         x_hat = torch.sigmoid(x_hat)
@@ -364,62 +370,141 @@ def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
     else:
         per_pixel = (x_hat - x) ** 2
     return per_pixel.flatten(1).mean(dim=1)  # a mean over pixels
-''', {"test_reconstruction_loss_values", "test_reconstruction_loss_gradients"},
-        "check_reconstruction_loss", ["values"]),
-    _mistake("logits-to-bce", "01_autoencoder", "reconstruction_loss", '''
+""",
+        {"test_reconstruction_loss_values", "test_reconstruction_loss_gradients"},
+        "check_reconstruction_loss",
+        ["values"],
+    ),
+    _mistake(
+        "logits-to-bce",
+        "01_autoencoder",
+        "reconstruction_loss",
+        """
 def reconstruction_loss(x_hat, x, kind="bce", from_logits=False):
     if kind == "bce":  # from_logits is ignored: logits go straight into the BCE
         per_pixel = F.binary_cross_entropy(x_hat, x, reduction="none")
     else:
         per_pixel = (x_hat - x) ** 2
     return per_pixel.flatten(1).sum(dim=1)
-''', {"test_reconstruction_loss_shapes", "test_reconstruction_loss_values", "test_reconstruction_loss_gradients"},
-        "check_reconstruction_loss", ["shapes", "values", "gradients"]),
-    _mistake("missing-sigmoid", "01_autoencoder", "MLPAutoencoder", CORRECT["01_autoencoder"]["MLPAutoencoder"].replace(
-        ").sigmoid().reshape(", ").reshape("),
-        {"test_autoencoder_values", "test_autoencoder_gradients"}, "check_mlp_autoencoder", ["values"]),
-    _mistake("exp-logvar-as-std", "02_reparameterization", "reparameterize", '''
+""",
+        {"test_reconstruction_loss_shapes", "test_reconstruction_loss_values", "test_reconstruction_loss_gradients"},
+        "check_reconstruction_loss",
+        ["shapes", "values", "gradients"],
+    ),
+    _mistake(
+        "missing-sigmoid",
+        "01_autoencoder",
+        "MLPAutoencoder",
+        CORRECT["01_autoencoder"]["MLPAutoencoder"].replace(").sigmoid().reshape(", ").reshape("),
+        {"test_autoencoder_values", "test_autoencoder_gradients"},
+        "check_mlp_autoencoder",
+        ["values"],
+    ),
+    _mistake(
+        "exp-logvar-as-std",
+        "02_reparameterization",
+        "reparameterize",
+        """
 def reparameterize(mu, logvar, eps=None):
     std = torch.exp(logvar)  # the variance, not the standard deviation
     if eps is None:
         eps = torch.randn_like(std)
     return mu + std * eps
-''', {"test_reparameterize_values", "test_reparameterize_noise", "test_reparameterize_gradients"},
-        "check_reparameterize", ["values", "noise"]),
-    _mistake("stale-noise", "02_reparameterization", "reparameterize", '''
+""",
+        {"test_reparameterize_values", "test_reparameterize_noise", "test_reparameterize_gradients"},
+        "check_reparameterize",
+        ["values", "noise"],
+    ),
+    _mistake(
+        "stale-noise",
+        "02_reparameterization",
+        "reparameterize",
+        """
 def reparameterize(mu, logvar, eps=None):
     if eps is None:
         torch.manual_seed(0)  # the same noise on every call
         eps = torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
-''', {"test_reparameterize_noise"}, "check_reparameterize", ["noise"]),
-    _mistake("kl-sign", "03_kl_and_elbo", "kl_divergence", '''
+""",
+        {"test_reparameterize_noise"},
+        "check_reparameterize",
+        ["noise"],
+    ),
+    _mistake(
+        "kl-sign",
+        "03_kl_and_elbo",
+        "kl_divergence",
+        """
 def kl_divergence(mu, logvar):
     return 0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(dim=1)
-''', {"test_kl_values", "test_kl_gradients", "test_elbo_values", "test_elbo_gradients"},
-        "check_kl_divergence", ["values"]),
-    _mistake("mean-not-sum", "03_kl_and_elbo", "kl_divergence", '''
+""",
+        {"test_kl_values", "test_kl_gradients", "test_elbo_values", "test_elbo_gradients"},
+        "check_kl_divergence",
+        ["values"],
+    ),
+    _mistake(
+        "mean-not-sum",
+        "03_kl_and_elbo",
+        "kl_divergence",
+        """
 def kl_divergence(mu, logvar):
     return -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).mean(dim=1)
-''', {"test_kl_values", "test_kl_gradients", "test_elbo_values", "test_elbo_gradients"},
-        "check_kl_divergence", ["values"]),
-    _mistake("beta-ignored", "03_kl_and_elbo", "negative_elbo", '''
+""",
+        {"test_kl_values", "test_kl_gradients", "test_elbo_values", "test_elbo_gradients"},
+        "check_kl_divergence",
+        ["values"],
+    ),
+    _mistake(
+        "beta-ignored",
+        "03_kl_and_elbo",
+        "negative_elbo",
+        """
 def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
     return (reconstruction_loss(x_hat, x, kind) + kl_divergence(mu, logvar)).mean()
-''', {"test_elbo_values", "test_elbo_gradients"}, "check_negative_elbo", ["values"]),
-    _mistake("missing-sigmoid", "04_mlp_vae", "MLPVAE", CORRECT["04_mlp_vae"]["MLPVAE"].replace(
-        "return torch.sigmoid(self.decoder_out(self.decoder_hidden(z).clamp(min=0))).reshape(",
-        "return self.decoder_out(self.decoder_hidden(z).clamp(min=0)).reshape("),
-        {"test_mlp_vae_values", "test_mlp_vae_gradients"}, "check_mlp_vae", ["values"]),
-    _mistake("forward-no-sampling", "04_mlp_vae", "MLPVAE", CORRECT["04_mlp_vae"]["MLPVAE"].replace(
-        "return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar", "return self.decode(mu), mu, logvar"),
-        {"test_mlp_vae_values", "test_mlp_vae_noise", "test_mlp_vae_gradients"}, "check_mlp_vae", ["values", "noise"]),
-    _mistake("hardcoded-size", "05_conv_vae", "ConvVAE", CORRECT["05_conv_vae"]["ConvVAE"].replace(
-        "nn.Linear(config.hidden_dim, config.latent_dim)", "nn.Linear(config.hidden_dim, 12)").replace(
-        "nn.Linear(config.latent_dim, config.hidden_dim)", "nn.Linear(12, config.hidden_dim)"),
+""",
+        {"test_elbo_values", "test_elbo_gradients"},
+        "check_negative_elbo",
+        ["values"],
+    ),
+    _mistake(
+        "missing-sigmoid",
+        "04_mlp_vae",
+        "MLPVAE",
+        CORRECT["04_mlp_vae"]["MLPVAE"].replace(
+            "return torch.sigmoid(self.decoder_out(self.decoder_hidden(z).clamp(min=0))).reshape(",
+            "return self.decoder_out(self.decoder_hidden(z).clamp(min=0)).reshape(",
+        ),
+        {"test_mlp_vae_values", "test_mlp_vae_gradients"},
+        "check_mlp_vae",
+        ["values"],
+    ),
+    _mistake(
+        "forward-no-sampling",
+        "04_mlp_vae",
+        "MLPVAE",
+        CORRECT["04_mlp_vae"]["MLPVAE"].replace(
+            "return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar", "return self.decode(mu), mu, logvar"
+        ),
+        {"test_mlp_vae_values", "test_mlp_vae_noise", "test_mlp_vae_gradients"},
+        "check_mlp_vae",
+        ["values", "noise"],
+    ),
+    _mistake(
+        "hardcoded-size",
+        "05_conv_vae",
+        "ConvVAE",
+        CORRECT["05_conv_vae"]["ConvVAE"]
+        .replace("nn.Linear(config.hidden_dim, config.latent_dim)", "nn.Linear(config.hidden_dim, 12)")
+        .replace("nn.Linear(config.latent_dim, config.hidden_dim)", "nn.Linear(12, config.hidden_dim)"),
         {"test_conv_vae_shapes", "test_conv_vae_values", "test_conv_vae_gradients"},
-        "check_conv_vae", ["shapes", "values", "gradients"]),
-    _mistake("samples-not-means", "06_latent_space", "encode_means", '''
+        "check_conv_vae",
+        ["shapes", "values", "gradients"],
+    ),
+    _mistake(
+        "samples-not-means",
+        "06_latent_space",
+        "encode_means",
+        """
 def encode_means(model, images, batch_size=1000, device=None):
     model.eval()
     with torch.no_grad():
@@ -428,16 +513,40 @@ def encode_means(model, images, batch_size=1000, device=None):
             mu, logvar = out
             return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # a sample, not the mean
         return out
-''', {"test_encode_values"}, "check_encode_means", ["values"]),
-    _mistake("linear-not-spherical", "06_latent_space", "spherical_interpolation", '''
+""",
+        {"test_encode_values"},
+        "check_encode_means",
+        ["values"],
+    ),
+    _mistake(
+        "linear-not-spherical",
+        "06_latent_space",
+        "spherical_interpolation",
+        """
 def spherical_interpolation(z_start, z_end, num_steps):
     return linear_interpolation(z_start, z_end, num_steps)
-''', {"test_slerp_values"}, "check_spherical_interpolation", ["values"]),
-    _mistake("zero-grad", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
-        "    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing\n", ""),
+""",
+        {"test_slerp_values"},
+        "check_spherical_interpolation",
+        ["values"],
+    ),
+    _mistake(
+        "zero-grad",
+        "07_training_loop",
+        "train_step",
+        CORRECT["07_training_loop"]["train_step"].replace(
+            "    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing\n",
+            "",
+        ),
         {"test_train_step_zero_grad", "test_train_modes", "test_train_falls", "test_train_reference"},
-        "check_train_step", ["zero_grad"]),
-    _mistake("step-order", "07_training_loop", "train_step", '''
+        "check_train_step",
+        ["zero_grad"],
+    ),
+    _mistake(
+        "step-order",
+        "07_training_loop",
+        "train_step",
+        """
 def train_step(model, batch, optimizer, beta=1.0):
     x_hat, mu, logvar = model(batch)
     loss = negative_elbo(x_hat, batch, mu, logvar, beta=beta)
@@ -445,13 +554,40 @@ def train_step(model, batch, optimizer, beta=1.0):
     optimizer.zero_grad()  # too late: this throws away the gradients backward just computed
     optimizer.step()
     return loss.item()
-''', {"test_train_step_shapes", "test_train_step_values", "test_train_step_zero_grad", "test_train_falls",
-        "test_train_reference"}, "check_train_step", ["shapes", "values"]),
-    _mistake("beta-ignored", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
-        "+ beta * kl_divergence", "+ kl_divergence"), {"test_train_step_values"}, "check_train_step", ["values"]),
-    _mistake("eval-mode", "07_training_loop", "evaluate", CORRECT["07_training_loop"]["evaluate"].replace(
-        "    model.eval()\n", ""), {"test_evaluate_behaviour", "test_train_modes"}, "check_evaluate", ["behaviour"]),
-    _mistake("batch-weighted-mean", "07_training_loop", "evaluate", '''
+""",
+        {
+            "test_train_step_shapes",
+            "test_train_step_values",
+            "test_train_step_zero_grad",
+            "test_train_falls",
+            "test_train_reference",
+        },
+        "check_train_step",
+        ["shapes", "values"],
+    ),
+    _mistake(
+        "beta-ignored",
+        "07_training_loop",
+        "train_step",
+        CORRECT["07_training_loop"]["train_step"].replace("+ beta * kl_divergence", "+ kl_divergence"),
+        {"test_train_step_values"},
+        "check_train_step",
+        ["values"],
+    ),
+    _mistake(
+        "eval-mode",
+        "07_training_loop",
+        "evaluate",
+        CORRECT["07_training_loop"]["evaluate"].replace("    model.eval()\n", ""),
+        {"test_evaluate_behaviour", "test_train_modes"},
+        "check_evaluate",
+        ["behaviour"],
+    ),
+    _mistake(
+        "batch-weighted-mean",
+        "07_training_loop",
+        "evaluate",
+        """
 def evaluate(model, images, batch_size=1000):
     model.eval()
     with torch.no_grad():
@@ -460,8 +596,16 @@ def evaluate(model, images, batch_size=1000):
             x_hat, mu, logvar = model(x)
             means.append(negative_elbo(x_hat, x, mu, logvar).item())
     return sum(means) / len(means)  # the mean of batch means over-weights a small last batch
-''', {"test_evaluate_values"}, "check_evaluate", ["values"]),
-    _mistake("train-mode", "07_training_loop", "train", '''
+""",
+        {"test_evaluate_values"},
+        "check_evaluate",
+        ["values"],
+    ),
+    _mistake(
+        "train-mode",
+        "07_training_loop",
+        "train",
+        """
 def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, beta=1.0, seed=0):
     torch.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -475,18 +619,49 @@ def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, bet
         model.eval()
         history["val_loss"].append(evaluate(model, val_images))
     return history
-''', {"test_train_modes"}, "check_train", ["modes"]),    _mistake("kl-swapped", "08_bounds", "kl_diagonal_gaussians", '''
+""",
+        {"test_train_modes"},
+        "check_train",
+        ["modes"],
+    ),
+    _mistake(
+        "kl-swapped",
+        "08_bounds",
+        "kl_diagonal_gaussians",
+        """
 def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
     var_q, var_p = logvar_q.exp(), logvar_p.exp()  # then the roles of q and p swapped below
     return 0.5 * torch.sum(torch.log(var_q / var_p) + (var_p + (mu_q - mu_p) ** 2) / var_q - 1, dim=1)
-''', {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
-    _mistake("kl-trace", "08_bounds", "kl_diagonal_gaussians", CORRECT["08_bounds"]["kl_diagonal_gaussians"].replace(
-        "(var_q + (mu_q - mu_p) ** 2) / var_p", "(mu_q - mu_p) ** 2 / var_p"),
-        {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
-    _mistake("iw-prior-missing", "08_bounds", "log_importance_weights",
+""",
+        {"test_kl2_values", "test_kl2_gradients"},
+        "check_kl_diagonal_gaussians",
+        ["values"],
+    ),
+    _mistake(
+        "kl-trace",
+        "08_bounds",
+        "kl_diagonal_gaussians",
+        CORRECT["08_bounds"]["kl_diagonal_gaussians"].replace(
+            "(var_q + (mu_q - mu_p) ** 2) / var_p", "(mu_q - mu_p) ** 2 / var_p"
+        ),
+        {"test_kl2_values", "test_kl2_gradients"},
+        "check_kl_diagonal_gaussians",
+        ["values"],
+    ),
+    _mistake(
+        "iw-prior-missing",
+        "08_bounds",
+        "log_importance_weights",
         CORRECT["08_bounds"]["log_importance_weights"].replace("log_px + log_pz - log_qz", "log_px - log_qz"),
-        {"test_iw_values"}, "check_log_importance_weights", ["values"]),
-    _mistake("log-2pi", "08_bounds", "log_importance_weights", '''
+        {"test_iw_values"},
+        "check_log_importance_weights",
+        ["values"],
+    ),
+    _mistake(
+        "log-2pi",
+        "08_bounds",
+        "log_importance_weights",
+        """
 def log_importance_weights(model, x, num_samples, generator=None, eps=None):
     mu, logvar = model.encode(x)
     if eps is None:
@@ -497,27 +672,71 @@ def log_importance_weights(model, x, num_samples, generator=None, eps=None):
     log_pz = -0.5 * z.pow(2).sum(-1)  # the constant -D/2 log(2 pi) left out here...
     log_qz = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)  # ... but kept here
     return log_px + log_pz - log_qz
-''', {"test_iw_values"}, "check_log_importance_weights", ["values"]),
-    _mistake("mean-of-log", "08_bounds", "log_mean_exp", '''
+""",
+        {"test_iw_values"},
+        "check_log_importance_weights",
+        ["values"],
+    ),
+    _mistake(
+        "mean-of-log",
+        "08_bounds",
+        "log_mean_exp",
+        """
 def log_mean_exp(values, dim=0):
     return values.mean(dim=dim)  # the ELBO, not the IWAE bound
-''', {"test_lme_values", "test_lme_stable"}, "check_log_mean_exp", ["values", "stable"]),
-    _mistake("log-mean-exp-overflow", "08_bounds", "log_mean_exp", '''
+""",
+        {"test_lme_values", "test_lme_stable"},
+        "check_log_mean_exp",
+        ["values", "stable"],
+    ),
+    _mistake(
+        "log-mean-exp-overflow",
+        "08_bounds",
+        "log_mean_exp",
+        """
 def log_mean_exp(values, dim=0):
     return torch.log(torch.mean(torch.exp(values), dim=dim))  # exp overflows for large log weights
-''', {"test_lme_stable"}, "check_log_mean_exp", ["stable"]),    _mistake("kl-summed", "09_beta_collapse", "kl_per_dimension", '''
+""",
+        {"test_lme_stable"},
+        "check_log_mean_exp",
+        ["stable"],
+    ),
+    _mistake(
+        "kl-summed",
+        "09_beta_collapse",
+        "kl_per_dimension",
+        """
 def kl_per_dimension(mu, logvar):
     return -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(dim=1)  # summed: the dimensions are lost
-''', {"test_kld_shapes", "test_kld_values", "test_kld_gradients"}, "check_kl_per_dimension",
-        ["shapes", "values", "gradients"]),
-    _mistake("au-std", "09_beta_collapse", "active_units", '''
+""",
+        {"test_kld_shapes", "test_kld_values", "test_kld_gradients"},
+        "check_kl_per_dimension",
+        ["shapes", "values", "gradients"],
+    ),
+    _mistake(
+        "au-std",
+        "09_beta_collapse",
+        "active_units",
+        """
 def active_units(mu, threshold=0.01):
     return mu.std(dim=0) > threshold  # the standard deviation, not the variance
-''', {"test_au_values"}, "check_active_units", ["values"]),
-    _mistake("au-mean", "09_beta_collapse", "active_units", '''
+""",
+        {"test_au_values"},
+        "check_active_units",
+        ["values"],
+    ),
+    _mistake(
+        "au-mean",
+        "09_beta_collapse",
+        "active_units",
+        """
 def active_units(mu, threshold=0.01):
     return mu.mean(dim=0).abs() > threshold
-''', {"test_au_values"}, "check_active_units", ["values"]),
+""",
+        {"test_au_values"},
+        "check_active_units",
+        ["values"],
+    ),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).

@@ -41,6 +41,8 @@ from .bounds import (  # assignment 8
 from .collapse import check_active_units, check_kl_per_dimension  # assignment 9
 from .core import CheckFailure
 from .gaussian import check_kl_divergence, check_reparameterize
+from .hints import HINTS
+from .judging import judge
 from .latent import (
     check_encode_means,
     check_linear_interpolation,
@@ -52,8 +54,6 @@ from .latent import (
 from .losses import check_negative_elbo, check_reconstruction_loss
 from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
 from .training import check_evaluate, check_train, check_train_step  # assignment 7
-from .hints import HINTS
-from .judging import judge
 
 __all__ = [
     "HINTS",

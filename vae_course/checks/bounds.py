@@ -17,6 +17,7 @@ import torch
 from .. import evaluate, gaussian, models
 from ..losses import reconstruction_loss
 from .core import (
+    DTYPES,
     CheckFailure,
     Student,
     close,
@@ -28,7 +29,6 @@ from .core import (
     gradients,
     run_parts,
 )
-from .core import DTYPES
 from .gaussian import SHAPES
 
 # --------------------------------------------------------------------------- KL between two diagonal Gaussians
@@ -42,31 +42,16 @@ def two_gaussians(seed: int = 0) -> Iterator[tuple[tuple[torch.Tensor, ...], str
                 g = generator(seed + k)
                 tensors = []
                 for _ in range(2):
-                    mu = 1.5 * torch.randn(
-                        batch, dims, generator=g, dtype=torch.float64
-                    )
-                    logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(
-                        0.3, 1.5, generator=g
-                    )
-                    logvar = (
-                        logvar
-                        * torch.where(
-                            torch.rand(batch, dims, generator=g) < 0.5, -1.0, 1.0
-                        ).double()
-                    )
+                    mu = 1.5 * torch.randn(batch, dims, generator=g, dtype=torch.float64)
+                    logvar = torch.empty(batch, dims, dtype=torch.float64).uniform_(0.3, 1.5, generator=g)
+                    logvar = logvar * torch.where(torch.rand(batch, dims, generator=g) < 0.5, -1.0, 1.0).double()
                     tensors += [mu, logvar]
                 tensors = tuple(t.to(device, dtype) for t in tensors)
                 yield tensors, describe(dtype, device, mu_q=tensors[0].shape)
 
 
 def _kl_shape_hint(shape: tuple) -> str | None:
-    return (
-        "not-reduced"
-        if len(shape) == 2
-        else "per-example"
-        if len(shape) < 1 or shape == (1,)
-        else None
-    )
+    return "not-reduced" if len(shape) == 2 else "per-example" if len(shape) < 1 or shape == (1,) else None
 
 
 def kl_mistakes(mu_q, logvar_q, mu_p, logvar_p) -> dict[str, torch.Tensor | None]:
@@ -76,29 +61,20 @@ def kl_mistakes(mu_q, logvar_q, mu_p, logvar_p) -> dict[str, torch.Tensor | None
     dims = mu_q.shape[1]
     return {
         "kl-swapped": gaussian.kl_diagonal_gaussians(mu_p, logvar_p, mu_q, logvar_q),
-        "kl-trace": 0.5
-        * (logvar_p - logvar_q + gap * torch.exp(-logvar_p) - 1).sum(-1),
-        "kl-prior-variance": 0.5
-        * (logvar_p - logvar_q + logvar_q.exp() + gap - 1).sum(-1),
+        "kl-trace": 0.5 * (logvar_p - logvar_q + gap * torch.exp(-logvar_p) - 1).sum(-1),
+        "kl-prior-variance": 0.5 * (logvar_p - logvar_q + logvar_q.exp() + gap - 1).sum(-1),
         "kl-prior-assumed": gaussian.kl_divergence(mu_q, logvar_q),
         "kl-sign": -expected,
         "kl-half": 2 * expected,
         "mean-not-sum": expected / dims if dims > 1 else None,
         # logvar read as log sigma: log sigma^2 = 2 logvar and sigma^2 = exp(2 logvar)
-        "exp-logvar-as-std": gaussian.kl_diagonal_gaussians(
-            mu_q, 2 * logvar_q, mu_p, 2 * logvar_p
-        ),
+        "exp-logvar-as-std": gaussian.kl_diagonal_gaussians(mu_q, 2 * logvar_q, mu_p, 2 * logvar_p),
         "per-example": expected.sum() if mu_q.shape[0] > 1 else None,
-        "not-reduced": 0.5
-        * (logvar_p - logvar_q + ratio + gap * torch.exp(-logvar_p) - 1)
-        if dims > 1
-        else None,
+        "not-reduced": 0.5 * (logvar_p - logvar_q + ratio + gap * torch.exp(-logvar_p) - 1) if dims > 1 else None,
     }
 
 
-def check_kl_diagonal_gaussians(
-    kl_diagonal_gaussians: Callable, part: str | None = None
-) -> None:
+def check_kl_diagonal_gaussians(kl_diagonal_gaussians: Callable, part: str | None = None) -> None:
     """Check a student's ``kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p) -> (B,)``.
 
     Parts: shapes, values (with the mistakes named: q and p swapped, the trace term missing, ...),
@@ -115,9 +91,7 @@ def check_kl_diagonal_gaussians(
     def shapes():
         for inputs, case in two_gaussians(seed=30):
             student.case = case
-            expect_shape(
-                student(*inputs), inputs[0].shape[:1], what, case, _kl_shape_hint
-            )
+            expect_shape(student(*inputs), inputs[0].shape[:1], what, case, _kl_shape_hint)
 
     def values():
         for inputs, case in two_gaussians(seed=40):
@@ -136,9 +110,7 @@ def check_kl_diagonal_gaussians(
         for inputs, case in two_gaussians(seed=50):
             student.case = case
             inputs = [t.clone().requires_grad_() for t in inputs]
-            kl = expect_shape(
-                student(*inputs), inputs[0].shape[:1], what, case, _kl_shape_hint
-            )
+            kl = expect_shape(student(*inputs), inputs[0].shape[:1], what, case, _kl_shape_hint)
             if not kl.requires_grad:
                 raise CheckFailure(
                     f"The KL does not depend on its inputs through autograd ({case}).",
@@ -146,16 +118,10 @@ def check_kl_diagonal_gaussians(
                 )
             got = gradients(kl, inputs)
             expected = gradients(gaussian.kl_diagonal_gaussians(*inputs), inputs)
-            for name, g, e in zip(
-                ("mu_q", "logvar_q", "mu_p", "logvar_p"), got, expected
-            ):
+            for name, g, e in zip(("mu_q", "logvar_q", "mu_p", "logvar_p"), got, expected):
                 if g is None:
-                    raise CheckFailure(
-                        f"No gradient reaches {name} ({case}).", hint="no-gradient"
-                    )
-                expect_close(
-                    g, e, f"the gradient of the KL with respect to {name}", case
-                )
+                    raise CheckFailure(f"No gradient reaches {name} ({case}).", hint="no-gradient")
+                expect_close(g, e, f"the gradient of the KL with respect to {name}", case)
 
     run_parts(
         "kl_diagonal_gaussians",
@@ -180,23 +146,12 @@ def iw_inputs(seed: int = 0):
             for k, (hidden, latent, batch, samples) in enumerate(IW_CASES):
                 torch.manual_seed(seed + k)
                 model = (
-                    models.MLPVAE(
-                        models.MLPVAEConfig(hidden_dim=hidden, latent_dim=latent)
-                    )
-                    .to(device, dtype)
-                    .eval()
+                    models.MLPVAE(models.MLPVAEConfig(hidden_dim=hidden, latent_dim=latent)).to(device, dtype).eval()
                 )
                 g = generator(seed + k)
-                x = torch.rand(batch, 1, 28, 28, generator=g, dtype=torch.float64).to(
-                    device, dtype
-                )
-                eps = torch.randn(
-                    samples, batch, latent, generator=g, dtype=torch.float64
-                ).to(device, dtype)
-                case = (
-                    describe(dtype, device, x=x.shape, eps=eps.shape)
-                    + f", latent_dim={latent}"
-                )
+                x = torch.rand(batch, 1, 28, 28, generator=g, dtype=torch.float64).to(device, dtype)
+                eps = torch.randn(samples, batch, latent, generator=g, dtype=torch.float64).to(device, dtype)
+                case = describe(dtype, device, x=x.shape, eps=eps.shape) + f", latent_dim={latent}"
                 yield model, x, eps, case
 
 
@@ -207,29 +162,20 @@ def iw_mistakes(model, x, eps) -> tuple[dict[str, torch.Tensor | None], torch.Te
     mu, logvar = model.encode(x)  # (B, D)
     z = gaussian.reparameterize(mu, logvar, eps)  # (S, B, D)
     x_hat = model.decode(z.flatten(0, 1))
-    log_px = -reconstruction_loss(
-        x_hat, x.expand(samples, *x.shape).flatten(0, 1)
-    ).view(samples, -1)  # (S, B)
-    log_pz = gaussian.gaussian_log_density(
-        z, torch.zeros_like(z), torch.zeros_like(z)
-    )  # (S, B)
+    log_px = -reconstruction_loss(x_hat, x.expand(samples, *x.shape).flatten(0, 1)).view(samples, -1)  # (S, B)
+    log_pz = gaussian.gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))  # (S, B)
     log_qz = gaussian.gaussian_log_density(z, mu, logvar)  # (S, B)
     half_log_2pi = 0.5 * mu.shape[1] * math.log(2 * math.pi)
     return {
         "iw-prior-missing": log_px - log_qz,
         "iw-q-sign": log_px + log_pz + log_qz,
         "iw-likelihood-sign": -log_px + log_pz - log_qz,
-        "log-2pi": log_px
-        + log_pz
-        - log_qz
-        + half_log_2pi,  # the constant left out of log p(z) only
+        "log-2pi": log_px + log_pz - log_qz + half_log_2pi,  # the constant left out of log p(z) only
         "iw-shape": (log_px + log_pz - log_qz).T if samples > 1 else None,
     }, log_px + log_pz - log_qz - half_log_2pi  # ... or out of log q(z|x) only
 
 
-def check_log_importance_weights(
-    log_importance_weights: Callable, part: str | None = None
-) -> None:
+def check_log_importance_weights(log_importance_weights: Callable, part: str | None = None) -> None:
     """Check a student's ``log_importance_weights(model, x, num_samples, generator=None, eps=None) -> (S, B)``.
 
     Parts: shapes (with and without ``eps``), values (``eps`` pinned, against the reference).
@@ -269,9 +215,7 @@ def check_log_importance_weights(
         for model, x, eps, case in iw_inputs(seed=70):
             student.case = case
             with torch.no_grad():
-                expected = evaluate.log_importance_weights(
-                    model, x, eps.shape[0], eps=eps
-                )
+                expected = evaluate.log_importance_weights(model, x, eps.shape[0], eps=eps)
                 mistakes, other_constant = iw_mistakes(model, x, eps)
                 got = student(model, x, eps.shape[0], eps=eps)
                 if isinstance(got, torch.Tensor) and not close(got, expected):
@@ -294,9 +238,7 @@ def log_weight_inputs(seed: int, scale: float, offset: float):
     for device in devices():
         for dtype in DTYPES if device.type == "cpu" else DTYPES[:1]:
             for k, shape in enumerate(((5, 3), (1, 4), (50, 2), (4, 3, 2))):
-                values = offset + scale * torch.randn(
-                    *shape, generator=generator(seed + k), dtype=torch.float64
-                )
+                values = offset + scale * torch.randn(*shape, generator=generator(seed + k), dtype=torch.float64)
                 values = values.to(device, dtype)
                 for dim in range(values.dim()):
                     yield (
@@ -326,11 +268,7 @@ def check_log_mean_exp(log_mean_exp: Callable, part: str | None = None) -> None:
 
     def shape_hint_for(values, dim):
         def hint(shape):
-            others = [
-                tuple(s for i, s in enumerate(values.shape) if i != d)
-                for d in range(values.dim())
-                if d != dim
-            ]
+            others = [tuple(s for i, s in enumerate(values.shape) if i != d) for d in range(values.dim()) if d != dim]
             return "wrong-dim" if shape in others else None
 
         return hint
@@ -349,17 +287,13 @@ def check_log_mean_exp(log_mean_exp: Callable, part: str | None = None) -> None:
 
     def values_part(seed: int, scale: float, offsets: tuple[float, ...]):
         for offset in offsets:
-            for values, dim, case in log_weight_inputs(
-                seed=seed, scale=scale, offset=offset
-            ):
+            for values, dim, case in log_weight_inputs(seed=seed, scale=scale, offset=offset):
                 student.case = case
                 expected = evaluate.log_mean_exp(values, dim)
                 mistakes = lme_mistakes(values, dim)
                 got = student(values.clone(), dim)
                 overflowed = (
-                    isinstance(got, torch.Tensor)
-                    and got.shape == expected.shape
-                    and not torch.isfinite(got).all()
+                    isinstance(got, torch.Tensor) and got.shape == expected.shape and not torch.isfinite(got).all()
                 )
                 if overflowed and torch.isfinite(expected).all():
                     message = (
@@ -367,9 +301,7 @@ def check_log_mean_exp(log_mean_exp: Callable, part: str | None = None) -> None:
                         "where the result is finite."
                     )
                     raise CheckFailure(message, hint="log-mean-exp-overflow")
-                expect_close(
-                    got, expected, what, case, mistakes, shape_hint_for(values, dim)
-                )
+                expect_close(got, expected, what, case, mistakes, shape_hint_for(values, dim))
 
     def values():
         values_part(seed=90, scale=2.0, offsets=(0.0, -3.0))
@@ -377,6 +309,4 @@ def check_log_mean_exp(log_mean_exp: Callable, part: str | None = None) -> None:
     def stable():
         values_part(seed=100, scale=20.0, offsets=(-900.0, 800.0))
 
-    run_parts(
-        "log_mean_exp", {"shapes": shapes, "values": values, "stable": stable}, part
-    )
+    run_parts("log_mean_exp", {"shapes": shapes, "values": values, "stable": stable}, part)

@@ -32,8 +32,12 @@ MAGIC = b"CGA1"
 MAX_ITEMS = 1000  # leaves of one answer; beyond, the rest is sent as opaque objects
 MAX_WEIGHTS = 50_000_000  # parameters of a replayed model (the course's have under a million)
 _WIRE = {torch.float64: np.float64, torch.int64: np.int64, torch.bool: np.bool_}  # else float32
-_DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.int64): "int64",
-           np.dtype(np.bool_): "bool"}
+_DTYPES = {
+    np.dtype(np.float32): "float32",
+    np.dtype(np.float64): "float64",
+    np.dtype(np.int64): "int64",
+    np.dtype(np.bool_): "bool",
+}
 
 
 def answers_path() -> str | None:
@@ -44,9 +48,13 @@ def answers_path() -> str | None:
 def write(path: str, key: tuple[str, str, int], value, arrays: list[np.ndarray]) -> None:
     """Append one record to ``path``."""
     arrays = [np.asarray(a, order="C") for a in arrays]
-    header = json.dumps({"key": list(key), "value": value, "arrays": [[_DTYPES[a.dtype], list(a.shape)] for a in arrays]})
+    header = json.dumps(
+        {"key": list(key), "value": value, "arrays": [[_DTYPES[a.dtype], list(a.shape)] for a in arrays]}
+    )
     with open(path, "ab") as f:
-        f.write(MAGIC + struct.pack(">I", len(header.encode())) + header.encode() + b"".join(a.tobytes() for a in arrays))
+        f.write(
+            MAGIC + struct.pack(">I", len(header.encode())) + header.encode() + b"".join(a.tobytes() for a in arrays)
+        )
 
 
 def encode(value, arrays: list[np.ndarray]):
@@ -57,10 +65,17 @@ def encode(value, arrays: list[np.ndarray]):
         wire = _WIRE.get(value.dtype, np.float32)
         if value.is_complex() or value.is_sparse or value.is_quantized:
             return {"object": f"{value.dtype} tensor"}
-        arrays.append(value.detach().cpu().resolve_conj().numpy().astype(wire) if value.numel() else
-                      np.zeros(tuple(value.shape), wire))
-        return {"tensor": len(arrays) - 1, "dtype": str(value.dtype).replace("torch.", ""),
-                "device": value.device.type, "requires_grad": bool(value.requires_grad)}
+        arrays.append(
+            value.detach().cpu().resolve_conj().numpy().astype(wire)
+            if value.numel()
+            else np.zeros(tuple(value.shape), wire)
+        )
+        return {
+            "tensor": len(arrays) - 1,
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "device": value.device.type,
+            "requires_grad": bool(value.requires_grad),
+        }
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
         wire = {"f": np.float64, "i": np.int64, "u": np.int64, "b": np.bool_}[value.dtype.kind]
         arrays.append(value.astype(wire))
@@ -115,7 +130,10 @@ class ReplayedModel(nn.Module):
 
     def __init__(self, parameters: list[tuple[str, tuple[int, ...]]]):
         super().__init__()
-        if any(d < 0 for _, shape in parameters for d in shape) or sum(math.prod(s) for _, s in parameters) > MAX_WEIGHTS:
+        if (
+            any(d < 0 for _, shape in parameters for d in shape)
+            or sum(math.prod(s) for _, s in parameters) > MAX_WEIGHTS
+        ):
             raise ValueError("impossible parameter shapes")
         self.names = [name for name, _ in parameters]
         self.weights = nn.ParameterList(nn.Parameter(torch.zeros(shape)) for _, shape in parameters)

@@ -25,9 +25,7 @@ from .gaussian import gaussian_inputs
 
 def _per_dimension_hint(batch: int, dims: int) -> Callable[[tuple], str | None]:
     def hint(shape: tuple) -> str | None:
-        if shape == (
-            batch,
-        ):  # also when batch == dims: summing over D is the likelier mistake
+        if shape == (batch,):  # also when batch == dims: summing over D is the likelier mistake
             return "kl-summed"
         return "kl-batch-mean" if shape == (dims,) else None
 
@@ -61,8 +59,7 @@ def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) 
             mistakes = {
                 "kl-sign": -expected,
                 "kl-half": 2 * expected,
-                "exp-logvar-as-std": -0.5
-                * (1 + 2 * logvar - mu.pow(2) - (2 * logvar).exp()),
+                "exp-logvar-as-std": -0.5 * (1 + 2 * logvar - mu.pow(2) - (2 * logvar).exp()),
             }
             expect_close(
                 student(mu, logvar),
@@ -93,12 +90,8 @@ def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) 
             expected = gradients(gaussian.kl_per_dimension(mu, logvar), [mu, logvar])
             for name, g, e in zip(("mu", "logvar"), got, expected):
                 if g is None:
-                    raise CheckFailure(
-                        f"No gradient reaches {name} ({case}).", hint="no-gradient"
-                    )
-                expect_close(
-                    g, e, f"the gradient of the KL with respect to {name}", case
-                )
+                    raise CheckFailure(f"No gradient reaches {name} ({case}).", hint="no-gradient")
+                expect_close(g, e, f"the gradient of the KL with respect to {name}", case)
 
     run_parts(
         "kl_per_dimension",
@@ -115,24 +108,16 @@ def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) 
 VARIANCES = (0.0, 0.004, 0.03, 0.1, 1.0, 0.002, 2.5, 0.0001)
 
 
-def posterior_means(
-    seed: int, images: int = 300, dims: int = len(VARIANCES)
-) -> Iterator[tuple[torch.Tensor, str]]:
+def posterior_means(seed: int, images: int = 300, dims: int = len(VARIANCES)) -> Iterator[tuple[torch.Tensor, str]]:
     """Hidden means (N, D) whose columns have exactly the sample variances of :data:`VARIANCES` (in some order)."""
     for device in devices():
-        for dtype in (
-            (torch.float32, torch.float64) if device.type == "cpu" else (torch.float32,)
-        ):
+        for dtype in (torch.float32, torch.float64) if device.type == "cpu" else (torch.float32,):
             g = generator(seed)
             order = torch.randperm(len(VARIANCES), generator=g)[:dims]
             variances = torch.tensor(VARIANCES, dtype=torch.float64)[order]  # (D,)
             noise = torch.randn(images, dims, generator=g, dtype=torch.float64)
-            noise = (noise - noise.mean(0)) / noise.std(
-                0
-            )  # unit sample variance per column
-            offsets = 3 * torch.randn(
-                dims, generator=g, dtype=torch.float64
-            )  # where the means sit does not matter
+            noise = (noise - noise.mean(0)) / noise.std(0)  # unit sample variance per column
+            offsets = 3 * torch.randn(dims, generator=g, dtype=torch.float64)  # where the means sit does not matter
             mu = (offsets + noise * variances.sqrt()).to(device, dtype)  # (N, D)
             yield mu, describe(dtype, device, mu=mu.shape)
 
@@ -179,17 +164,11 @@ def check_active_units(active_units: Callable, part: str | None = None) -> None:
                     continue
                 mistakes = {
                     "au-std": mu.std(0) > threshold,
-                    "au-threshold": evaluate.active_units(mu, 0.01)
-                    if threshold != 0.01
-                    else None,
+                    "au-threshold": evaluate.active_units(mu, 0.01) if threshold != 0.01 else None,
                     "au-mean": mu.mean(0).abs() > threshold,
                 }
                 hint = next(
-                    (
-                        name
-                        for name, wrong in mistakes.items()
-                        if wrong is not None and torch.equal(got, wrong)
-                    ),
+                    (name for name, wrong in mistakes.items() if wrong is not None and torch.equal(got, wrong)),
                     None,
                 )
                 raise CheckFailure(

@@ -19,8 +19,8 @@ import os
 import sysconfig
 import traceback
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import torch
 
@@ -65,7 +65,7 @@ class StudentError(CheckFailure):
         self.error = error
         super().__init__(message, hint)
 
-    def with_hint(self, hint: str) -> "StudentError":
+    def with_hint(self, hint: str) -> StudentError:
         return StudentError(self.message, self.error, hint)
 
 
@@ -279,8 +279,11 @@ def gradients(output: torch.Tensor, inputs: list[torch.Tensor], seed: int = 0) -
 
     For the student's output they are an answer: recorded for the grader's judge, replayed there.
     """
+
     def compute() -> list[torch.Tensor | None]:
-        weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(output.device, output.dtype)
+        weights = torch.randn(output.shape, generator=generator(seed), dtype=torch.float64).to(
+            output.device, output.dtype
+        )
         return list(torch.autograd.grad((output * weights).sum(), inputs, allow_unused=True))
 
     return list(judging.answer(compute)) if judging.is_student_output(output) else compute()

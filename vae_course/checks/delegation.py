@@ -16,7 +16,7 @@ import contextlib
 import dis
 import inspect
 import types
-from typing import Iterator
+from collections.abc import Iterator
 
 _ACTIVE_GUARDS: list[list[str]] = []  # the call records of the guards now in force
 
@@ -149,7 +149,7 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
 
 def _filled(cell) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents
     except ValueError:  # a closure variable not assigned yet
         return False
     return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -67,10 +67,16 @@ def check_reparameterize(reparameterize: Callable, part: str | None = None) -> N
             if not close(z, expected) and not close(z, student(mu, logvar, eps=eps)):
                 message = f"reparameterize gave two different z for the same mu, logvar and eps ({case})."
                 raise CheckFailure(message, hint="eps-ignored")
-            expect_close(z, expected, "z = reparameterize(mu, logvar, eps)", case, candidates={
-                "exp-logvar-as-std": mu + logvar.exp() * eps,
-                "logvar-as-std": mu + logvar * eps,
-            })
+            expect_close(
+                z,
+                expected,
+                "z = reparameterize(mu, logvar, eps)",
+                case,
+                candidates={
+                    "exp-logvar-as-std": mu + logvar.exp() * eps,
+                    "logvar-as-std": mu + logvar * eps,
+                },
+            )
 
     def noise():
         draws = 4000  # the statistics below are 6 standard errors wide: a correct answer fails ~never

@@ -57,9 +57,7 @@ HINTS: dict[str, str] = {
     "shared-noise": "Every element needs its own noise: draw eps with the shape of mu, not one value for all.",
     "not-standard-normal": "eps must be standard normal noise, N(0, 1): use `torch.randn_like`, not `torch.rand_like`.",
     # --- KL and ELBO
-    "kl-sign": (
-        "Your KL has the wrong sign: D_KL = -0.5 * sum(1 + logvar - mu^2 - exp(logvar)) is never negative."
-    ),
+    "kl-sign": ("Your KL has the wrong sign: D_KL = -0.5 * sum(1 + logvar - mu^2 - exp(logvar)) is never negative."),
     "kl-half": "The closed-form KL has a factor 0.5 in front of the sum.",
     "beta-ignored": "Multiply the KL term by `beta`.",
     "beta-on-reconstruction": "`beta` weights the KL term, not the reconstruction term.",

@@ -68,7 +68,9 @@ def record(value) -> None:
 def record_failure(failure) -> None:
     """In the kernel: the student's code failed the check (an exception, delegation...)."""
     error = getattr(failure, "error", None)
-    _write(lambda: {"failure": failure.message, "hint": failure.hint, "error": type(error).__name__ if error else None}, [])
+    _write(
+        lambda: {"failure": failure.message, "hint": failure.hint, "error": type(error).__name__ if error else None}, []
+    )
 
 
 def _write(describe: Callable[[], object], arrays: list) -> None:
@@ -88,8 +90,10 @@ def replay():
     key = _next_key()
     answer = _state["answers"].get(key)
     if answer is None:
-        raise CheckFailure("The grader found no answer from your code for a hidden input: the check did not "
-                           "run to this point in your notebook's kernel.")
+        raise CheckFailure(
+            "The grader found no answer from your code for a hidden input: the check did not "
+            "run to this point in your notebook's kernel."
+        )
     value, arrays = answer
     if isinstance(value, dict) and "failure" in value:
         message, hint = str(value.get("failure")), value.get("hint")

@@ -3,7 +3,7 @@ encoding with posterior means, and the t-SNE embedding of those means."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -82,9 +82,15 @@ def check_spherical_interpolation(spherical_interpolation: Callable, part: str |
             student.case = case
             got = student(z_start, z_end, steps)
             _check_ends(got, z_start, z_end, steps, what, case)
-            expect_close(got, latent.spherical_interpolation(z_start, z_end, steps), what, case, {
-                "linear-not-spherical": latent.linear_interpolation(z_start, z_end, steps),
-            })
+            expect_close(
+                got,
+                latent.spherical_interpolation(z_start, z_end, steps),
+                what,
+                case,
+                {
+                    "linear-not-spherical": latent.linear_interpolation(z_start, z_end, steps),
+                },
+            )
 
     def special():
         for z_start, _, steps, case in code_pairs(seed=9):
@@ -206,7 +212,9 @@ def check_encode_means(encode_means: Callable, part: str | None = None) -> None:
             got = student(model, images, batch_size=batch_size)
             shape = (images.shape[0], model.latent_dim)
             first_batch_only = (min(batch_size, len(images)), model.latent_dim)
-            expect_shape(got, shape, what, case, lambda wrong: "batches" if wrong == first_batch_only else None)
+            expect_shape(
+                got, shape, what, case, lambda wrong, first=first_batch_only: "batches" if wrong == first else None
+            )
 
     def values():
         for model, images, batch_size, case in cases():
@@ -275,4 +283,3 @@ def check_tsne_embedding(tsne_embedding: Callable, part: str | None = None) -> N
             raise CheckFailure(message, hint="tsne-quality")
 
     run_parts("tsne_embedding", {"shapes": shapes, "values": values}, part)
-

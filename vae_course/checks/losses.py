@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -166,15 +166,22 @@ def check_negative_elbo(negative_elbo: Callable, part: str | None = None) -> Non
             kl = gaussian.kl_divergence(mu, logvar)  # (B,)
             other = "mse" if kind == "bce" else "bce"
             batch = x.shape[0]
-            expect_close(run(args), expected, what, case, shape_hint=_scalar_hint, candidates={
-                "kl-sign": (reconstruction - beta * kl).mean(),
-                "sum-over-batch": (reconstruction + beta * kl).sum() if batch > 1 else None,
-                "mean-not-sum": (reconstruction / x[0].numel() + beta * kl).mean(),
-                "beta-ignored": (reconstruction + kl).mean() if beta != 1 else None,
-                "beta-on-reconstruction": (beta * reconstruction + kl).mean() if beta != 1 else None,
-                "kind-ignored": losses.negative_elbo(x_hat, x, mu, logvar, beta, other),
-                "batch-not-averaged": reconstruction + beta * kl if batch > 1 else None,
-            })
+            expect_close(
+                run(args),
+                expected,
+                what,
+                case,
+                shape_hint=_scalar_hint,
+                candidates={
+                    "kl-sign": (reconstruction - beta * kl).mean(),
+                    "sum-over-batch": (reconstruction + beta * kl).sum() if batch > 1 else None,
+                    "mean-not-sum": (reconstruction / x[0].numel() + beta * kl).mean(),
+                    "beta-ignored": (reconstruction + kl).mean() if beta != 1 else None,
+                    "beta-on-reconstruction": (beta * reconstruction + kl).mean() if beta != 1 else None,
+                    "kind-ignored": losses.negative_elbo(x_hat, x, mu, logvar, beta, other),
+                    "batch-not-averaged": reconstruction + beta * kl if batch > 1 else None,
+                },
+            )
 
     def gradient():
         for args, case in elbo_inputs():

@@ -8,7 +8,7 @@ the weights. Every model is built from several configs; the default comes first.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -305,4 +305,3 @@ def _compare_gradients(pair: ModelPair, loss: torch.Tensor, expected_loss: torch
             message = f"No gradient reaches the weight {their_name} of your {name} ({case})."
             raise CheckFailure(message, hint="no-gradient")
         expect_close(g, e, f"the gradient of a loss with respect to {their_name}", case)
-

@@ -35,12 +35,8 @@ TRAIN_SIZE, VAL_SIZE, HELD_OUT_SIZE = (
     512,
     1024,
 )  # hidden images, drawn from Fashion-MNIST's training split
-DATA_SEED = (
-    20240  # which images: a fixed random subset, not the first ones the notebook uses
-)
-MODEL = MLPVAEConfig(
-    hidden_dim=128, latent_dim=8
-)  # small: an epoch of 2,048 images takes ~0.2 s on one thread
+DATA_SEED = 20240  # which images: a fixed random subset, not the first ones the notebook uses
+MODEL = MLPVAEConfig(hidden_dim=128, latent_dim=8)  # small: an epoch of 2,048 images takes ~0.2 s on one thread
 BUDGET = {
     "epochs": 2,
     "batch_size": 64,
@@ -53,9 +49,7 @@ BUDGET = {
 # 5 of those, one-sided (a better loop passes). A loop that never zeroes the gradients ends about
 # 100 nats worse (414), one that never steps at the untrained model's ~550.
 TOLERANCE = 25.0
-SMALL = MLPVAEConfig(
-    hidden_dim=32, latent_dim=3
-)  # for train_step and evaluate: fast, float64
+SMALL = MLPVAEConfig(hidden_dim=32, latent_dim=3)  # for train_step and evaluate: fast, float64
 
 
 # --------------------------------------------------------------------------- the spy
@@ -64,9 +58,7 @@ SMALL = MLPVAEConfig(
 def fingerprint(x: torch.Tensor) -> torch.Tensor:
     """One exact integer per image (N, 1, 28, 28) in [0, 1] from 8-bit pixels: where a batch came from."""
     pixels = (x.detach().double().flatten(1).cpu() * 255).round().long()  # (N, 784)
-    weights = torch.randint(
-        1, 1 << 20, (pixels.shape[1],), generator=torch.Generator().manual_seed(0)
-    )
+    weights = torch.randint(1, 1 << 20, (pixels.shape[1],), generator=torch.Generator().manual_seed(0))
     return (pixels * weights).sum(dim=1)  # (N,)  exact: integers, no rounding
 
 
@@ -79,9 +71,7 @@ class SpyVAE(nn.Module):
         stale: backward passes that found a gradient left over from an earlier step.
     """
 
-    def __init__(
-        self, config: MLPVAEConfig = MODEL, splits: dict[int, str] | None = None
-    ):
+    def __init__(self, config: MLPVAEConfig = MODEL, splits: dict[int, str] | None = None):
         super().__init__()
         self.vae = MLPVAE(config)
         self.latent_dim = config.latent_dim
@@ -101,9 +91,7 @@ class SpyVAE(nn.Module):
         return hook
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        split = (
-            self.splits.get(int(fingerprint(x[:1])[0]), "other") if len(x) else "other"
-        )
+        split = self.splits.get(int(fingerprint(x[:1])[0]), "other") if len(x) else "other"
         self.calls.append((split, self.training, torch.is_grad_enabled(), len(x)))
         return self.vae.encode(x)
 
@@ -121,9 +109,7 @@ class SpyVAE(nn.Module):
         return [call for call in self.calls if call[0] == split]
 
 
-def spy(
-    config: MLPVAEConfig = MODEL, seed: int = 0, splits=None, dtype=torch.float32
-) -> SpyVAE:
+def spy(config: MLPVAEConfig = MODEL, seed: int = 0, splits=None, dtype=torch.float32) -> SpyVAE:
     torch.manual_seed(seed)
     return SpyVAE(config, splits).to(dtype)
 
@@ -134,12 +120,8 @@ def hidden_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     try:
         images = load_fashion_mnist("train", download=False).images
     except DataNotFoundError as err:  # the grader's setup, not the student's work
-        raise CheckFailure(
-            f"The grader cannot find Fashion-MNIST; tell your instructor. ({err})"
-        ) from None
-    order = torch.randperm(
-        len(images), generator=torch.Generator().manual_seed(DATA_SEED)
-    )
+        raise CheckFailure(f"The grader cannot find Fashion-MNIST; tell your instructor. ({err})") from None
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(DATA_SEED))
     picked = images[order[: TRAIN_SIZE + VAL_SIZE + HELD_OUT_SIZE]]
     return (
         picked[:TRAIN_SIZE],
@@ -149,9 +131,7 @@ def hidden_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def split_names(**splits: torch.Tensor) -> dict[int, str]:
-    return {
-        int(f): name for name, images in splits.items() for f in fingerprint(images)
-    }
+    return {int(f): name for name, images in splits.items() for f in fingerprint(images)}
 
 
 def as_number(value, what: str) -> float:
@@ -170,9 +150,7 @@ def as_number(value, what: str) -> float:
         return float(value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
-    raise CheckFailure(
-        f"{what} should return the loss as a float, got {type(value).__name__}."
-    )
+    raise CheckFailure(f"{what} should return the loss as a float, got {type(value).__name__}.")
 
 
 def _close(got: float, expected: float, rtol: float = 1e-5, atol: float = 1e-4) -> bool:
@@ -205,10 +183,7 @@ def _step_case(seed: int, beta: float):
     model = spy(SMALL, seed=seed, dtype=torch.float64)
     reference = copy.deepcopy(model)
     g = torch.Generator().manual_seed(100 + seed)
-    batches = [
-        torch.rand(8 + 3 * k, 1, 28, 28, generator=g, dtype=torch.float64)
-        for k in range(2)
-    ]
+    batches = [torch.rand(8 + 3 * k, 1, 28, 28, generator=g, dtype=torch.float64) for k in range(2)]
     optimizers = [torch.optim.SGD(m.parameters(), lr=1e-3) for m in (model, reference)]
     return model, reference, optimizers, batches
 
@@ -217,9 +192,7 @@ def _params(model: nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for p in model.parameters()]
 
 
-def _same(
-    a: list[torch.Tensor], b: list[torch.Tensor], rtol: float = 1e-6, atol: float = 1e-9
-) -> bool:
+def _same(a: list[torch.Tensor], b: list[torch.Tensor], rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     return all(torch.allclose(x, y, rtol=rtol, atol=atol) for x, y in zip(a, b))
 
 
@@ -235,21 +208,15 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
     def shapes():
         model, _, (optimizer, _), batches = _step_case(seed=0, beta=1.0)
         before = _params(model)
-        as_number(
-            student(model, batches[0], optimizer), "train_step(model, batch, optimizer)"
-        )
+        as_number(student(model, batches[0], optimizer), "train_step(model, batch, optimizer)")
         if _same(_params(model), before, rtol=0, atol=0):
             _unchanged(model, "one call of train_step")
 
     def values():
         for seed, beta in ((1, 1.0), (2, 4.0)):
-            model, reference, (optimizer, ref_optimizer), batches = _step_case(
-                seed, beta
-            )
+            model, reference, (optimizer, ref_optimizer), batches = _step_case(seed, beta)
             torch.manual_seed(seed)
-            got = as_number(
-                student(model, batches[0], optimizer, beta=beta), "train_step"
-            )
+            got = as_number(student(model, batches[0], optimizer, beta=beta), "train_step")
             torch.manual_seed(seed)
             expected = reference_step(reference, batches[0], ref_optimizer, beta)
             case = f"a batch of {len(batches[0])} images, beta = {beta}"
@@ -281,9 +248,7 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
                 )
 
     def zero_grad():
-        model, reference, (optimizer, ref_optimizer), batches = _step_case(
-            seed=3, beta=1.0
-        )
+        model, reference, (optimizer, ref_optimizer), batches = _step_case(seed=3, beta=1.0)
         for k, x in enumerate(batches):
             torch.manual_seed(10 + k)
             as_number(student(model, x, optimizer), "train_step")
@@ -296,13 +261,9 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
                 hint="zero-grad",
             )
         if not _same(_params(model), _params(reference)):
-            raise CheckFailure(
-                "After two train_steps the weights differ from two reference steps."
-            )
+            raise CheckFailure("After two train_steps the weights differ from two reference steps.")
 
-    run_parts(
-        "train_step", {"shapes": shapes, "values": values, "zero_grad": zero_grad}, part
-    )
+    run_parts("train_step", {"shapes": shapes, "values": values, "zero_grad": zero_grad}, part)
 
 
 def _kl(model: SpyVAE, x: torch.Tensor, seed: int) -> float:
@@ -345,12 +306,8 @@ def _evaluation_case(seed: int = 0):
     return model, images
 
 
-def reference_evaluation(
-    model: nn.Module, images: torch.Tensor, batch_size: int
-) -> float:
-    reconstruction, kl = train_module.average_loss_terms(
-        model, images, "bce", batch_size
-    )
+def reference_evaluation(model: nn.Module, images: torch.Tensor, batch_size: int) -> float:
+    reconstruction, kl = train_module.average_loss_terms(model, images, "bce", batch_size)
     return reconstruction + kl
 
 
@@ -360,9 +317,7 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
     Parts: ``"shapes"`` (a float), ``"values"`` (the reference's value, whatever the batch size)
     and ``"behaviour"`` (eval mode, no gradients, every image once).
     """
-    student = Student(
-        evaluate, "evaluate", (train_module.average_loss_terms, evaluate_negative_elbo)
-    )
+    student = Student(evaluate, "evaluate", (train_module.average_loss_terms, evaluate_negative_elbo))
 
     def shapes():
         model, images = _evaluation_case()
@@ -378,10 +333,7 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
             expected = reference_evaluation(model, images, batch_size)
             if _close(got, expected, rtol=1e-5, atol=1e-2):
                 continue
-            per_batch = [
-                reference_evaluation(model, chunk, len(chunk))
-                for chunk in images.split(batch_size)
-            ]
+            per_batch = [reference_evaluation(model, chunk, len(chunk)) for chunk in images.split(batch_size)]
             hint = None
             if _close(got, expected * len(images), rtol=1e-4):
                 hint = "sum-over-batch"
@@ -399,17 +351,11 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
         student(model, images, batch_size=300)
         calls = model.calls
         if not calls:
-            raise CheckFailure(
-                "evaluate never called the model (model(x) or model.encode(x))."
-            )
+            raise CheckFailure("evaluate never called the model (model(x) or model.encode(x)).")
         if any(training for _, training, _, _ in calls):
-            raise CheckFailure(
-                "evaluate ran the model in training mode.", hint="eval-mode"
-            )
+            raise CheckFailure("evaluate ran the model in training mode.", hint="eval-mode")
         if any(grad for _, _, grad, _ in calls):
-            raise CheckFailure(
-                "evaluate ran the model with autograd recording.", hint="eval-no-grad"
-            )
+            raise CheckFailure("evaluate ran the model with autograd recording.", hint="eval-no-grad")
         if sum(size for *_, size in calls) != len(images):
             raise CheckFailure(
                 f"evaluate encoded {sum(size for *_, size in calls)} images, not the {len(images)} "
@@ -417,9 +363,7 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
                 hint="every-image",
             )
 
-    run_parts(
-        "evaluate", {"shapes": shapes, "values": values, "behaviour": behaviour}, part
-    )
+    run_parts("evaluate", {"shapes": shapes, "values": values, "behaviour": behaviour}, part)
 
 
 # --------------------------------------------------------------------------- train
@@ -434,26 +378,18 @@ def _history(history, epochs: int) -> dict[str, list[float]]:
     for key in ("train_loss", "val_loss"):
         values = history[key]
         if not isinstance(values, (list, tuple)) or len(values) != epochs:
-            length = (
-                len(values)
-                if isinstance(values, (list, tuple))
-                else type(values).__name__
-            )
+            length = len(values) if isinstance(values, (list, tuple)) else type(values).__name__
             raise CheckFailure(
                 f"history[{key!r}] should hold one number per epoch ({epochs}), got {length}.",
                 hint="history",
             )
         numbers_ = [as_number(v, f"train (history[{key!r}])") for v in values]
         if not all(math.isfinite(v) for v in numbers_):
-            raise CheckFailure(
-                f"history[{key!r}] contains NaN or infinity.", hint="not-finite"
-            )
+            raise CheckFailure(f"history[{key!r}] contains NaN or infinity.", hint="not-finite")
     return {key: [float(v) for v in history[key]] for key in ("train_loss", "val_loss")}
 
 
-def _train(
-    student: Student, seed: int, epochs: int = BUDGET["epochs"], size: int = TRAIN_SIZE
-):
+def _train(student: Student, seed: int, epochs: int = BUDGET["epochs"], size: int = TRAIN_SIZE):
     train_images, val_images, held_out = hidden_data()
     train_images = train_images[:size]
     model = spy(seed=seed, splits=split_names(train=train_images, val=val_images))
@@ -483,9 +419,7 @@ def reference_loop(seed: int) -> float:
         lr=BUDGET["lr"],
         seed=seed,
     )
-    train_module.fit(
-        model, train_images, val_images, config, device="cpu", progress=False
-    )
+    train_module.fit(model, train_images, val_images, config, device="cpu", progress=False)
     return held_out_negative_elbo(model, held_out)
 
 
@@ -523,24 +457,16 @@ def check_train(train: Callable, part: str | None = None) -> None:
                 hint="train-mode",
             )
         if any(training for _, training, _, _ in validated):
-            raise CheckFailure(
-                "The validation ran the model in training mode.", hint="eval-mode"
-            )
+            raise CheckFailure("The validation ran the model in training mode.", hint="eval-mode")
         if any(grad for _, _, grad, _ in validated):
-            raise CheckFailure(
-                "The validation ran with autograd recording.", hint="eval-no-grad"
-            )
+            raise CheckFailure("The validation ran with autograd recording.", hint="eval-no-grad")
 
     def falls():
         model, history, held_out = _train(student, seed=2)
         untrained = held_out_negative_elbo(spy(seed=2), held_out)
         after = held_out_negative_elbo(model, held_out)
         train_loss, val_loss = history["train_loss"], history["val_loss"]
-        if not (
-            train_loss[-1] < train_loss[0]
-            and val_loss[-1] < val_loss[0]
-            and after < untrained - 50
-        ):
+        if not (train_loss[-1] < train_loss[0] and val_loss[-1] < val_loss[0] and after < untrained - 50):
             hint = "zero-grad" if model.stale else None
             raise CheckFailure(
                 f"The losses do not fall: train_loss {_fmt(train_loss)}, val_loss {_fmt(val_loss)}; "
