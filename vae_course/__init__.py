@@ -4,6 +4,8 @@ Importing the package does no work beyond importing PyTorch: no data is read, no
 """
 
 from .checkpoints import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from .classifier import ClassifierConfig, FashionClassifier, classifier_features, fit_classifier, predict_classes
+from .compare import draw_samples, frechet_distances, time_to_sample
 from .data import (
     CLASS_NAMES,
     IMAGE_SHAPE,
@@ -17,6 +19,7 @@ from .data import (
 )
 from .device import resolve_device
 from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+from .frechet import frechet_distance, frechet_distance_of_features
 from .gaussian import kl_divergence, kl_per_dimension, reparameterize
 from .latent import (
     encode_means,
@@ -32,8 +35,12 @@ from .latent import (
 from .losses import negative_elbo, reconstruction_loss
 from .models import (
     MLPVAE,
+    DCGAN,
+    DDPM,
     ConvVAE,
     ConvVAEConfig,
+    DCGANConfig,
+    DDPMConfig,
     MLPAutoencoder,
     MLPAutoencoderConfig,
     MLPVAEConfig,
@@ -41,6 +48,8 @@ from .models import (
     decode,
 )
 from .train import History, NonFiniteLossError, TrainConfig, fit
+from .train_ddpm import DDPMTrainConfig, fit_ddpm
+from .train_gan import GANTrainConfig, fit_gan
 from .zoo import RECIPES, load_or_train, model_card
 
 __version__ = "0.1.0"
@@ -52,8 +61,16 @@ __all__ = [
     "RECIPES",
     "Batches",
     "CheckpointError",
+    "ClassifierConfig",
     "ConvVAE",
     "ConvVAEConfig",
+    "DCGAN",
+    "DCGANConfig",
+    "DDPM",
+    "DDPMConfig",
+    "DDPMTrainConfig",
+    "FashionClassifier",
+    "GANTrainConfig",
     "DataCorruptError",
     "DataNotFoundError",
     "History",
@@ -65,10 +82,18 @@ __all__ = [
     "NonFiniteLossError",
     "TrainConfig",
     "build_model",
+    "classifier_features",
     "decode",
+    "draw_samples",
     "encode_means",
     "evaluate_negative_elbo",
     "fit",
+    "fit_classifier",
+    "fit_ddpm",
+    "fit_gan",
+    "frechet_distance",
+    "frechet_distance_of_features",
+    "frechet_distances",
     "interpolate",
     "iwae_negative_log_likelihood",
     "kl_divergence",
@@ -81,6 +106,7 @@ __all__ = [
     "manifold_grid",
     "model_card",
     "negative_elbo",
+    "predict_classes",
     "reconstruction_loss",
     "reparameterize",
     "resolve_device",
@@ -88,6 +114,7 @@ __all__ = [
     "sample_prior",
     "save_checkpoint",
     "spherical_interpolation",
+    "time_to_sample",
     "train_val_split",
     "traverse",
     "tsne_embedding",
