@@ -117,3 +117,36 @@ def test_overfits_a_tiny_batch():
     images = (torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()
     log = fit_ddpm(model, images, images, DDPMTrainConfig(epochs=150, batch_size=8, lr=3e-3), device="cpu")
     assert log.epochs[-1]["val_loss"] < 0.5 * log.epochs[0]["val_loss"] and not model.training
+
+
+class OracleDenoiser(torch.nn.Module):
+    """The exact noise predictor for data that is one fixed image: eps = (x_t - sqrt(abar) x*) / sqrt(1 - abar)."""
+
+    def __init__(self, image, alpha_bar):
+        super().__init__()
+        self.image, self.alpha_bar = image, alpha_bar
+
+    def forward(self, x_t, t):
+        a = self.alpha_bar[t].view(-1, 1, 1, 1).to(x_t.dtype)
+        return (x_t - a.sqrt() * self.image) / (1 - a).sqrt()
+
+
+def test_elbo_of_the_exact_denoiser_is_only_the_variance_mismatch():
+    """With eps_theta exact, the reverse and posterior means agree, so each KL is the closed form for
+    variances beta (ours) against beta tilde (the posterior's), per pixel."""
+    betas = diffusion.linear_betas(50)
+    alpha_bar = diffusion.alpha_bars(betas)
+    image = (torch.randint(0, 256, (1, 1, 28, 28)).double() / 255) * 2 - 1
+    terms = diffusion.negative_elbo_terms(OracleDenoiser(image, alpha_bar), image.expand(2, -1, -1, -1), betas, torch.Generator().manual_seed(0))
+    beta_tilde = (1 - alpha_bar[:-1]) / (1 - alpha_bar[1:]) * betas[1:]  # steps 1..T-1
+    expected = 0.5 * (torch.log(betas[1:] / beta_tilde) + beta_tilde / betas[1:] - 1) * 784
+    torch.testing.assert_close(terms[0, 1:-1], expected)
+    # the decoder term, exact mean and variance beta_1: each pixel's bin of half-width 1/255, open at -1 and 1
+    normal = torch.distributions.Normal(0.0, betas[0].sqrt().item())
+    inside = normal.cdf(torch.tensor(1 / 255)) - normal.cdf(torch.tensor(-1 / 255))
+    at_edge = normal.cdf(torch.tensor(1 / 255))
+    edges = (image.abs() > 1 - 1e-6).sum()
+    expected_decoder = -(edges * at_edge.log() + (784 - edges) * inside.log())
+    assert terms[0, 0].item() == pytest.approx(expected_decoder.item(), rel=1e-5)
+    prior = 0.5 * (alpha_bar[-1] * image.pow(2) + (1 - alpha_bar[-1]) - 1 - torch.log(1 - alpha_bar[-1])).sum()
+    torch.testing.assert_close(terms[0, -1], prior)

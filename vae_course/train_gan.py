@@ -98,3 +98,27 @@ def fit_gan(
         record["seconds"] = time.perf_counter() - start
         log.append(record, progress)
     return log.finish(model)
+
+
+def generator_best_response(
+    model: DCGAN, steps: int = 150, batch_size: int = 64, lr: float = 1e-3, seed: int = 0
+) -> DCGAN:
+    """A copy of ``model`` whose generator trained ``steps`` steps against its *frozen* discriminator.
+
+    The game without the other player: the generator's best answer to a fixed discriminator is to
+    put all its images where that discriminator says "real" most strongly, whatever z is, so its
+    samples collapse towards a few images (mode collapse). The original model is not changed.
+    """
+    import copy
+
+    collapsed = copy.deepcopy(model).cpu().train()
+    collapsed.discriminator.requires_grad_(False)
+    optimizer = torch.optim.Adam(collapsed.generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        noise = torch.randn(batch_size, collapsed.latent_dim, generator=generator)
+        loss = generator_loss(collapsed.discriminate(collapsed.decode(noise)))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return collapsed.eval()
