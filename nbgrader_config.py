@@ -4,38 +4,18 @@ Instructor sources (with solutions and hidden tests) live in ``solutions/``; the
 generated with ``nbgrader generate_assignment <assignment>``, in ``exercises/``. Submissions,
 autograded notebooks, feedback and ``gradebook.db`` are created next to them and are git-ignored.
 No exchange is needed: see docs/instructor-guide.md for collecting submissions by hand or with
-``zip_collect``.
+``zip_collect``. The course's own settings (feedback without hidden tests, warnings that cost no
+points, and the ``ClassGrade`` section for the class autograder ``python -m classgrade``) are in
+``vae_course/course.py``, which an instructor's own course folder uses too.
 """
 
-import os
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
-
-from vae_course.grading.checks_feedback import HideHiddenTests
+from vae_course.course import configure_nbgrader
 
 c = get_config()  # noqa: F821 (defined by traitlets when it runs this file)
+configure_nbgrader(c)
 
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
-c.CourseDirectory.course_id = "vae-course"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
-
-# Feedback must not show hidden tests: nbgrader's feedback is the autograded notebook, into which
-# autograding copied the hidden tests back. Remove them, and the tracebacks that would quote them.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
-
-# nbgrader gives zero to a test cell that writes anything to stderr. A warning that PyTorch (or
-# anything else) prints while correct code runs must not cost points: drop stderr outputs that are
-# warnings. (The checks themselves run student code with warnings and output silenced.)
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\w*Warning: "
-
-# Each cell has nbgrader's default 30 s; every test cell of the course takes well under a second.
-c.Execute.timeout = 30
-
-# Grading works on small tensors, where threads only add overhead, and several notebooks may be
-# graded at once: one thread per kernel (kernels inherit this process's environment).
-for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")

@@ -1,21 +1,25 @@
-"""The Jupyter Book: it builds strictly, and every page renders in a real browser.
+"""The Jupyter Book: both editions build strictly, and every page renders in a real browser.
 
 Slow (marked ``slow``, run in CI):
 
-1. ``scripts/build-book`` (the README's command) builds the book into ``_build``; any Sphinx warning
-   or any error in a chapter's cells fails the build. In CI (a fresh clone) this is a clean build
-   that executes every chapter; locally it reuses the execution cache unless ``vae_course``, the
+1. ``scripts/build-book`` (the README's command) builds the book in English and in Indonesian into
+   one site, ``_build/html/en/`` and ``_build/html/id/``; any Sphinx warning or any error in a
+   chapter's cells fails the build. In CI (a fresh clone) this is a clean build that executes every
+   chapter once per edition; locally it reuses the execution caches unless ``vae_course``, the
    checkpoints or the book's configuration changed.
-2. Headless Chromium opens every page of ``_toc.yml`` from a local server, exactly as built (nothing
-   injected), at a desktop and at a phone width, and checks that it loads, that every figure is an
+2. Headless Chromium opens every page of ``_toc.yml`` in both editions from a local server, exactly
+   as built (nothing injected), at a desktop and at a phone width, and checks that the page is in its
+   edition's language and links the same page of the other edition, and that it loads, that every figure is an
    image that decoded to a non-zero size, that MathJax typesets every formula without TeX errors and
    leaves no raw TeX behind, that no equation, code block, table or figure is cut off or sticks out
    of its column (it fits, or it scrolls inside a box of its own), and that no cell shows a
    traceback, an error or anything on stderr. The site carries its own MathJax (``_static/mathjax``)
    and its web fonts must load; any request that would leave the machine fails the test, and no
    page may raise a JavaScript exception.
-3. The launch link test: every Colab, Binder and download link of every built page points at a file
-   that the published trees hold: the notebooks branch (``_build/notebooks``) or the site itself.
+3. The launch link test: every Colab, Binder and download link of every built page, in both
+   editions, points at a file that the published trees hold: the notebooks branch
+   (``_build/notebooks``) or the site itself.
+4. The Indonesian edition's generated sentences (glue) and figure labels are Indonesian.
 
 Fast: the build script's input hash watches the library, the checkpoints and the configuration, the
 site takes MathJax from itself, and every exercise link in the chapters points to a notebook in the
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "scripts" / "build-book"
 HTML_DIR = ROOT / "_build" / "html"
 NOTEBOOKS_TREE = ROOT / "_build" / "notebooks"  # what .github/workflows/book.yml pushes to the notebooks branch
+EDITIONS = ("en", "id")  # scripts/build-book's EDITIONS: the site holds _build/html/en/ and _build/html/id/
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 # Screens the pages are checked on: (width, height, mobile). The phone is an iPhone 12 to 15's width.
 VIEWPORTS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
@@ -141,6 +146,8 @@ PAGE_REPORT_JS = r"""
     errorOutputs: [...article.querySelectorAll(".cell_output .output.traceback, .cell_output .output.error, .cell_output .output.stderr")].map(text),
     tracebackText: article.innerText.includes("Traceback (most recent call last)"),
     brokenFonts: [...document.fonts].filter(font => font.status === "error").map(font => font.family),
+    lang: document.documentElement.lang,
+    languageSwitch: [...document.querySelectorAll("a.language-switch")].map(a => a.href),
   };
 })()
 """
@@ -210,17 +217,42 @@ def page(server):
 
 
 @pytest.mark.slow
-def test_build_writes_every_page(built_book):
-    for name in toc_pages():
-        assert (built_book / f"{name}.html").is_file(), f"{name}.html is missing from the build"
-    assert (built_book / "index.html").is_file()
+def test_build_writes_every_page_of_both_editions(built_book):
+    for language in EDITIONS:
+        for name in toc_pages():
+            assert (built_book / language / f"{name}.html").is_file(), f"{language}/{name}.html is missing from the build"
+    assert 'url=en/index.html"' in (built_book / "index.html").read_text(), "the site's index does not lead to en/"
 
 
 @pytest.mark.slow
 def test_build_does_not_execute_exercises(built_book):
-    executed = [p.relative_to(built_book.parent).as_posix() for p in (built_book.parent / "jupyter_execute").rglob("*.ipynb")]
-    assert executed, "no executed notebooks in _build/jupyter_execute"
-    assert not [p for p in executed if "exercises" in p or "solutions" in p], executed
+    for language in EDITIONS:
+        folder = built_book.parent / "editions" / language / "_build" / "jupyter_execute"
+        executed = [p.relative_to(folder).as_posix() for p in folder.rglob("*.ipynb")]
+        assert executed, f"no executed notebooks in {folder}"
+        assert not [p for p in executed if "exercises" in p or "solutions" in p], executed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("page", "indonesian", "english"),
+    [
+        ("book/09_evaluating", "Kedua ukuran mengurutkan model", "The two measures rank the models"),
+        ("book/07_conv_vae", "nat lebih", "nats better"),
+        ("book/08_latent_space", "kira-kira sama seringnya", "about as often as"),
+    ],
+)
+def test_indonesian_edition_generates_indonesian_sentences(built_book, page, indonesian, english):
+    """A glued sentence is prose too: the Indonesian edition runs its chapters in Indonesian."""
+    def prose(language: str) -> str:  # the page without its code cells, which hold both wordings
+        text = (built_book / language / f"{page}.html").read_text(encoding="utf-8")
+        return re.sub(r"<pre>.*?</pre>", "", text, flags=re.DOTALL)
+
+    english_page, indonesian_page = prose("en"), prose("id")
+    # Either wording of a result-dependent sentence may be chosen; each edition uses its own language.
+    if english in english_page:
+        assert indonesian in indonesian_page, f"id/{page}: the generated sentence is not Indonesian"
+    assert english not in indonesian_page, f"id/{page} shows the English generated text {english!r}"
 
 
 def test_site_takes_mathjax_from_itself():
@@ -230,24 +262,31 @@ def test_site_takes_mathjax_from_itself():
 
 
 @pytest.mark.slow
-def test_build_copies_mathjax_into_the_site(built_book):
-    assert (built_book / "_static" / CONFIG["sphinx"]["config"]["mathjax_path"]).is_file()
-    fonts = built_book / _build_script_module().SITE_MATHJAX / "output" / "chtml" / "fonts" / "woff-v2"
+@pytest.mark.parametrize("language", EDITIONS)
+def test_build_copies_mathjax_into_the_site(built_book, language):
+    assert (built_book / language / "_static" / CONFIG["sphinx"]["config"]["mathjax_path"]).is_file()
+    fonts = built_book / language / _build_script_module().SITE_MATHJAX / "output" / "chtml" / "fonts" / "woff-v2"
     assert list(fonts.glob("*.woff")), f"no MathJax fonts in {fonts}"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("name", toc_pages())
-def test_page_renders(page, server, name, viewport):
+@pytest.mark.parametrize("language", EDITIONS)
+def test_page_renders(page, server, language, name, viewport):
     page.set_viewport(*VIEWPORTS[viewport])
-    page.navigate(server + f"{name}.html")
+    page.navigate(server + f"{language}/{name}.html")
     report = page.evaluate(PAGE_REPORT_JS, await_promise=True)
+    name = f"{language}/{name}"  # in the messages below
+
+    assert report["lang"] == language, f"{name}: <html lang={report['lang']!r}>"
+    other = next(edition for edition in EDITIONS if edition != language)
+    assert report["languageSwitch"] == [server + f"{other}/{name.split('/', 1)[1]}.html"], f"{name}: language switch {report['languageSwitch']}"
 
     assert report["heading"], f"{name}: no <h1> heading, the page did not render"
     broken = [image for image in report["images"] if not (image["complete"] and image["width"] > 0 and image["height"] > 0)]
     assert not broken, f"{name}: images that did not load or decode: {broken}"
-    if name in CHAPTERS:
+    if name.split("/", 1)[1] in CHAPTERS:
         assert report["figures"] > 0, f"{name}: a chapter without a single figure"
     if report["mathNodes"]:
         assert report["mathjaxLoaded"], f"{name}: has math but MathJax did not load (blocked: {page.blocked})"
@@ -334,10 +373,11 @@ def test_launch_links_open_published_notebooks(built_book):
             if "dropdown-item" in classes.split():  # a button of the page's header, not a link in the prose
                 buttons.setdefault(page.relative_to(built_book).with_suffix("").as_posix(), {})[kind] = target
     for chapter in CHAPTERS:
-        kinds = buttons.get(chapter, {})
-        assert {"colab", "binder", "download .ipynb"} <= set(kinds), f"{chapter}: launch and download buttons {sorted(kinds)}"
-        assert kinds["colab"] == kinds["binder"] == NOTEBOOKS_TREE / f"{chapter}.ipynb", kinds
-        assert kinds["download .ipynb"].read_bytes() == kinds["colab"].read_bytes(), f"{chapter}: the download is another notebook"
+        for language in EDITIONS:  # both editions open the same notebooks: the code is shared
+            kinds = buttons.get(f"{language}/{chapter}", {})
+            assert {"colab", "binder", "download .ipynb"} <= set(kinds), f"{language}/{chapter}: launch and download buttons {sorted(kinds)}"
+            assert kinds["colab"] == kinds["binder"] == NOTEBOOKS_TREE / f"{chapter}.ipynb", kinds
+            assert kinds["download .ipynb"].read_bytes() == kinds["colab"].read_bytes(), f"{language}/{chapter}: the download is another notebook"
 
 
 @pytest.mark.slow
@@ -370,13 +410,14 @@ def _build_script_module():
         ("vae_course/models/conv_vae.py", True),
         ("vae_course/pretrained/conv_vae_2d.pt", True),
         ("_config.yml", True),
+        ("book/helpers.py", True),  # a module next to the chapters: jupyter-cache does not see it
         ("book/02_autoencoders.md", False),  # jupyter-cache itself notices edited chapters
     ],
 )
 def test_inputs_hash_watches_library_checkpoints_and_config(tmp_path, edited, changes_hash):
     build_book = _build_script_module()
     for name in ("vae_course/losses.py", "vae_course/models/conv_vae.py", "vae_course/pretrained/conv_vae_2d.pt",
-                 "_config.yml", "_toc.yml", "book/02_autoencoders.md"):  # fmt: skip
+                 "_config.yml", "_toc.yml", "book/helpers.py", "book/02_autoencoders.md"):  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("original\n")
     before = build_book.inputs_hash(tmp_path)
@@ -392,3 +433,10 @@ def test_exercise_links_point_to_notebooks_in_the_repository():
     assert links, "the chapters link to no exercise notebook"
     missing = sorted(link for link in links if not (ROOT / link).is_file())
     assert not missing, f"chapters link to notebooks that do not exist: {missing}"
+
+
+def test_the_tests_browse_every_edition_the_build_script_builds():
+    assert _build_script_module().EDITIONS == EDITIONS
+    assert (ROOT / "book" / "_templates" / "language-switch.html").is_file()
+    theme_options = CONFIG["sphinx"]["config"]["html_theme_options"]
+    assert "language-switch.html" in theme_options["article_header_end"], "no language switch in the article header"

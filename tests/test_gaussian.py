@@ -1,8 +1,15 @@
 import pytest
 import torch
-from torch.distributions import Normal, kl_divergence as torch_kl
+from torch.distributions import Independent, Normal
+from torch.distributions import kl_divergence as torch_kl
 
-from vae_course.gaussian import gaussian_log_density, kl_divergence, kl_per_dimension, reparameterize
+from vae_course.gaussian import (
+    gaussian_log_density,
+    kl_diagonal_gaussians,
+    kl_divergence,
+    kl_per_dimension,
+    reparameterize,
+)
 
 
 def _params(batch=64, dim=12, seed=0, dtype=torch.float64):
@@ -64,3 +71,21 @@ def test_gaussian_log_density_matches_torch():
     z = torch.randn(10, 4, dtype=torch.float64)
     expected = Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1)
     torch.testing.assert_close(gaussian_log_density(z, mu, logvar), expected)
+
+
+@pytest.mark.parametrize("dim", [1, 3, 20])
+def test_kl_between_two_diagonal_gaussians_matches_torch_distributions(dim):
+    mu_q, logvar_q = _params(dim=dim, seed=1)
+    mu_p, logvar_p = _params(dim=dim, seed=2)
+    q = Independent(Normal(mu_q, torch.exp(0.5 * logvar_q)), 1)
+    p = Independent(Normal(mu_p, torch.exp(0.5 * logvar_p)), 1)
+    expected = torch_kl(q, p)  # oracle: (B,), already summed over the D dimensions
+    torch.testing.assert_close(kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p), expected)
+    assert not torch.allclose(kl_diagonal_gaussians(mu_p, logvar_p, mu_q, logvar_q), expected)  # not symmetric
+
+
+def test_kl_between_diagonal_gaussians_with_the_prior_is_the_vae_kl():
+    mu, logvar = _params()
+    zeros = torch.zeros_like(mu)
+    torch.testing.assert_close(kl_diagonal_gaussians(mu, logvar, zeros, zeros), kl_divergence(mu, logvar))
+    torch.testing.assert_close(kl_diagonal_gaussians(mu, logvar, mu, logvar), torch.zeros(mu.shape[0], dtype=mu.dtype))

@@ -77,7 +77,9 @@ def test_book_workflow_builds_with_the_readme_commands_and_publishes_both_trees(
     uses = {step["uses"].split("@")[0]: step for step in steps(workflow) if "uses" in step}
     assert "bash scripts/install" in runs and ".venv/bin/python scripts/build-book" in runs
     assert runs.index("bash scripts/install") < runs.index("scripts/build-book")
-    assert uses["actions/upload-pages-artifact"]["with"]["path"] == "_build/html"
+    assert uses["actions/upload-pages-artifact"]["with"]["path"] == "_build/html"  # the assembled site:
+    assert build_book.EDITIONS == ("en", "id")  # _build/html/en/, _build/html/id/ and an index.html leading to en/
+    assert "--language" not in runs, "the workflow must publish every edition"
     assert "actions/deploy-pages" in uses
     assert uses["actions/upload-artifact"]["with"]["path"] == f"_build/{build_book.NOTEBOOKS_DIR}"
     assert re.search(rf"git push --force \S+ {build_book.NOTEBOOKS_BRANCH}$", runs, re.MULTILINE), "no push to the notebooks branch"

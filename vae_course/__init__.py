@@ -18,9 +18,15 @@ from .data import (
     train_val_split,
 )
 from .device import resolve_device
-from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+from .evaluate import (
+    active_units,
+    evaluate_negative_elbo,
+    iwae_negative_log_likelihood,
+    log_importance_weights,
+    log_mean_exp,
+)
 from .frechet import frechet_distance, frechet_distance_of_features
-from .gaussian import kl_divergence, kl_per_dimension, reparameterize
+from .gaussian import kl_diagonal_gaussians, kl_divergence, kl_per_dimension, reparameterize
 from .latent import (
     encode_means,
     interpolate,
@@ -81,6 +87,7 @@ __all__ = [
     "MLPVAEConfig",
     "NonFiniteLossError",
     "TrainConfig",
+    "active_units",
     "build_model",
     "classifier_features",
     "decode",
@@ -96,6 +103,7 @@ __all__ = [
     "frechet_distances",
     "interpolate",
     "iwae_negative_log_likelihood",
+    "kl_diagonal_gaussians",
     "kl_divergence",
     "kl_per_dimension",
     "linear_interpolation",
@@ -103,6 +111,8 @@ __all__ = [
     "load_fashion_mnist",
     "load_or_train",
     "load_weights",
+    "log_importance_weights",
+    "log_mean_exp",
     "manifold_grid",
     "model_card",
     "negative_elbo",

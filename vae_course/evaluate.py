@@ -58,19 +58,61 @@ def evaluate_negative_elbo(
     return {"negative_elbo": reconstruction + kl, "reconstruction": reconstruction, "kl": kl}
 
 
+def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
+    r"""Which latent dimensions the encoder uses: :math:`\operatorname{Var}_x(\mu_j(x)) > \text{threshold}`.
+
+    A dimension whose posterior mean hardly moves from image to image carries no information about
+    the image: its posterior has collapsed onto the prior, and its KL is near 0. Burda et al. (2016)
+    count the active units with the threshold 0.01.
+
+    Args:
+        mu: posterior means of many images, shape (N, D), N >= 2.
+        threshold: the smallest variance of an active dimension.
+
+    Returns:
+        A bool mask, shape (D,); ``.sum()`` is the number of active units.
+    """
+    return mu.var(dim=0) > threshold  # (D,)  unbiased variance over the images
+
+
+def log_mean_exp(values: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    r""":math:`\log \frac{1}{k} \sum_i e^{v_i}` along ``dim``, without overflow or underflow.
+
+    Computed as ``logsumexp`` (which subtracts the maximum before exponentiating) minus
+    :math:`\log k`; the naive ``values.exp().mean(dim).log()`` gives inf or -inf for log weights of
+    a few hundred nats, the usual size for images.
+
+    Args:
+        values: any shape; ``dim`` has size k >= 1.
+        dim: the dimension to average over (it is removed).
+
+    Returns:
+        ``values`` with ``dim`` reduced.
+    """
+    return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
+
+
 def log_importance_weights(
-    model: nn.Module, x: torch.Tensor, num_samples: int, generator: torch.Generator | None = None
+    model: nn.Module,
+    x: torch.Tensor,
+    num_samples: int,
+    generator: torch.Generator | None = None,
+    eps: torch.Tensor | None = None,
 ) -> torch.Tensor:
     r"""Log weights :math:`\log p(x \mid z) + \log p(z) - \log q(z \mid x)` for ``num_samples`` z per image.
 
     Args:
         x: images (B, 1, 28, 28) on the model's device.
+        num_samples: S, samples of z per image.
+        generator: draws the noise when ``eps`` is None.
+        eps: standard normal noise (S, B, D) that pins the samples, z = mu + sigma * eps.
 
     Returns:
         Shape (S, B) with S = ``num_samples``.
     """
     mu, logvar = model.encode(x)  # (B, D)
-    eps = torch.randn((num_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
     z = reparameterize(mu, logvar, eps)  # (S, B, D) by broadcasting
     x_hat = model.decode(z.flatten(0, 1))  # (S * B, 1, 28, 28)
     targets = x.expand(num_samples, *x.shape).flatten(0, 1)  # (S * B, 1, 28, 28)
@@ -118,6 +160,6 @@ def iwae_negative_log_likelihood(
         for start in range(0, num_samples, sample_chunk):
             count = min(sample_chunk, num_samples - start)
             chunks.append(torch.logsumexp(log_importance_weights(model, x, count, generator), dim=0))
-        log_px = torch.logsumexp(torch.stack(chunks), dim=0) - math.log(num_samples)  # (B,)
+        log_px = torch.logsumexp(torch.stack(chunks), dim=0) - math.log(num_samples)  # (B,)  log-mean-exp over all S
         total += -log_px.double().sum().item()
     return total / images.shape[0]

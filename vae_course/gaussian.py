@@ -1,7 +1,8 @@
-r"""The two pieces of Gaussian math a VAE needs, as pure functions.
+r"""The Gaussian math a VAE needs, as pure functions.
 
 The encoder outputs a diagonal Gaussian :math:`q(z \mid x) = \mathcal{N}(\mu, \operatorname{diag}(\sigma^2))`
 parameterised by ``mu`` and ``logvar`` :math:`= \log \sigma^2`; the prior is :math:`\mathcal{N}(0, I)`.
+:func:`kl_diagonal_gaussians` is the general case: two diagonal Gaussians, neither of them the prior.
 """
 
 from __future__ import annotations
@@ -48,6 +49,28 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""The closed-form KL of :func:`kl_divergence`, one term per latent dimension, shape (B, D)."""
     return -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())  # (B, D)
+
+
+def kl_diagonal_gaussians(
+    mu_q: torch.Tensor, logvar_q: torch.Tensor, mu_p: torch.Tensor, logvar_p: torch.Tensor
+) -> torch.Tensor:
+    r""":math:`D_{KL}(q \,\|\, p)` between two diagonal Gaussians, summed over the latent dimensions.
+
+    :math:`D_{KL} = \tfrac{1}{2} \sum_j \left(\log\sigma_{p,j}^2 - \log\sigma_{q,j}^2
+    + \frac{\sigma_{q,j}^2 + (\mu_{q,j} - \mu_{p,j})^2}{\sigma_{p,j}^2} - 1\right)`;
+    with :math:`p = \mathcal{N}(0, I)` it is :func:`kl_divergence`.
+
+    Args:
+        mu_q, logvar_q: mean and log-variance of q, shape (B, D).
+        mu_p, logvar_p: mean and log-variance of p, broadcastable to (B, D).
+
+    Returns:
+        KL in nats for each example, shape (B,).
+    """
+    variance_ratio = torch.exp(logvar_q - logvar_p)  # (B, D)  sigma_q^2 / sigma_p^2: the trace term
+    mahalanobis = (mu_q - mu_p).pow(2) * torch.exp(-logvar_p)  # (B, D)  (mu_q - mu_p)^2 / sigma_p^2
+    per_dim = 0.5 * (logvar_p - logvar_q + variance_ratio + mahalanobis - 1.0)  # (B, D)
+    return per_dim.sum(dim=-1)  # (B,)  sum over latent dims
 
 
 def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -108,12 +108,30 @@ def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Complet
                           check=check, env=dict(os.environ, JUPYTER_PLATFORM_DIRS="1"))
 
 
+# Like the course's: nbgrader finds this environment's alembic without PATH, and classgrade flags
+# answers that import vae_course's reference implementations.
+COURSE_CONFIG = """from classgrade.environment import put_scripts_on_path
+put_scripts_on_path()
+c = get_config()
+c.CourseDirectory.course_id = 'test'
+c.ClassGrade.reference_package = 'vae_course'
+"""
+
+
 def make_course(course: Path, assignment: str = ASSIGNMENT, source: nbformat.NotebookNode | None = None) -> Path:
     """A course folder with ``assignment`` generated (gradebook and release) from ``source``."""
     (course / "source" / assignment).mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'test'\n")
+    (course / "nbgrader_config.py").write_text(COURSE_CONFIG)
     nbformat.write(source or source_notebook(), course / "source" / assignment / f"{NOTEBOOK}.ipynb")
     nbgrader(course, "generate_assignment", assignment)
+    return course
+
+
+def make_course_with_config(course: Path, config: Path) -> Path:
+    """Like ``make_course``, with another ``nbgrader_config.py`` (the course's: sources in solutions/)."""
+    (course / "solutions" / ASSIGNMENT).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(config.read_text())
+    nbformat.write(source_notebook(), course / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     return course
 
 
@@ -182,7 +200,8 @@ SUBMISSIONS = {
     "slow": _answer(CORRECT, *["import time\ntime.sleep(1.8)"] * 5),
     "os_exit": _answer("import os\nos._exit(1)"),
     "segfault": _answer("import ctypes\nctypes.string_at(0)"),
-    "memory_hog": _answer("blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]\n" + CORRECT),
+    # One allocation far beyond any --memory-mb: RLIMIT_AS refuses it at once (MemoryError), whatever the load.
+    "memory_hog": _answer("block = bytearray(1024 ** 4)\n" + CORRECT),
     "output_flood": _answer(CORRECT, "while True:\n    print('x' * 1000)"),
     "deleted_test": _delete("test_kl_values", CORRECT),
     "duplicated_cells": _duplicate,
@@ -194,6 +213,8 @@ SUBMISSIONS = {
     "grading_hook": _answer(WRONG, "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
     "reads_outside": _answer(CORRECT, "try:\n    secret = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    secret = None"),
     "suppresses": _answer(CORRECT, "import io, sys, warnings\nsys.stderr = io.StringIO()\nwarnings.filterwarnings('ignore')\ntry:\n    1 / 0\nexcept Exception:\n    pass"),
+    # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
+    "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
 }
 BROKEN_FILES = {
     "invalid_json": lambda folder: (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json'),
@@ -224,6 +245,7 @@ EXPECTED = {
     "grading_hook": (2, ["ok"], ["grading-hook"]),
     "reads_outside": (5, ["ok"], ["outside-file"]),
     "suppresses": (5, ["ok"], ["suppression"]),
+    "starts_process": (5, ["ok"], ["subprocess"]),
     "invalid_json": (0, ["invalid-notebook"], []),
     "missing_notebook": (0, ["missing-notebook"], []),
     "renamed_notebook": (0, ["missing-notebook", "renamed-notebook"], []),

@@ -21,6 +21,9 @@ ASSIGNMENTS = (
     "04_mlp_vae",
     "05_conv_vae",
     "06_latent_space",
+    "07_training_loop",
+    "08_bounds",
+    "09_beta_collapse",
 )
 
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
@@ -196,6 +199,99 @@ def tsne_embedding(codes, seed=0, perplexity=30.0):
     return TSNE(2, perplexity=perplexity, init="random", learning_rate="auto", random_state=seed).fit_transform(data)
 ''',
     },
+    "07_training_loop": {
+        # Zeroes after the step instead of before, writes the loss out, returns float(tensor).
+        "train_step": '''
+from vae_course import kl_divergence, reconstruction_loss
+
+
+def train_step(model, batch, optimizer, beta=1.0):
+    x_hat, mu, logvar = model(batch)
+    loss = torch.mean(reconstruction_loss(x_hat, batch) + beta * kl_divergence(mu, logvar))
+    loss.backward()
+    optimizer.step()
+    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing
+    return float(loss.detach())
+''',
+        # inference_mode, per-image sums, torch.split, and the caller's mode restored afterwards.
+        "evaluate": '''
+import vae_course
+
+
+def evaluate(model, images, batch_size=1000):
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64)
+    with torch.inference_mode():
+        for x in torch.split(images, batch_size):
+            x_hat, mu, logvar = model(x)
+            total += (vae_course.reconstruction_loss(x_hat, x) + vae_course.kl_divergence(mu, logvar)).sum().double()
+    model.train(was_training)
+    return total.item() / images.shape[0]
+''',
+        # A DataLoader with its own generator, and a loss weighted by batch size.
+        "train": '''
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, beta=1.0, seed=0):
+    torch.manual_seed(seed)
+    loader = DataLoader(TensorDataset(train_images), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    train_loss, val_loss = [], []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, count = 0.0, 0
+        for (x,) in loader:
+            total += train_step(model, x, optimizer, beta=beta) * len(x)
+            count += len(x)
+        train_loss.append(total / count)
+        val_loss.append(evaluate(model, val_images, batch_size=256))
+    return {"train_loss": train_loss, "val_loss": val_loss}
+''',
+    },    "08_bounds": {
+        "kl_diagonal_gaussians": '''
+def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
+    var_q, var_p = logvar_q.exp(), logvar_p.exp()
+    return 0.5 * torch.sum(torch.log(var_p / var_q) + (var_q + (mu_q - mu_p) ** 2) / var_p - 1, dim=1)
+''',
+        # torch.distributions for the densities, one decode per sample, the library's reparameterize.
+        "log_importance_weights": '''
+from torch.distributions import Normal
+
+from vae_course import reparameterize
+
+
+def log_importance_weights(model, x, num_samples, generator=None, eps=None):
+    mu, logvar = model.encode(x)
+    rows = []
+    for i in range(num_samples):
+        noise = eps[i] if eps is not None else torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+        z = reparameterize(mu, logvar, noise)
+        log_px = -reconstruction_loss(model.decode(z), x)
+        log_pz = Normal(torch.zeros_like(z), torch.ones_like(z)).log_prob(z).sum(dim=1)
+        log_qz = Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(dim=1)
+        rows.append(log_px + log_pz - log_qz)
+    return torch.stack(rows)
+''',
+        "log_mean_exp": '''
+def log_mean_exp(values, dim=0):
+    return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
+''',
+    },    "09_beta_collapse": {
+        "kl_per_dimension": '''
+def kl_per_dimension(mu, logvar):
+    variance = torch.exp(logvar)
+    return (mu * mu + variance - logvar - 1) / 2
+''',
+        # The biased variance, written out, and a float mask turned into bools.
+        "active_units": '''
+def active_units(mu, threshold=0.01):
+    centred = mu - mu.mean(dim=0, keepdim=True)
+    variance = (centred ** 2).mean(dim=0)
+    return (variance > threshold).float() > 0.5
+''',
+    },
 }
 
 # The given code a student could call: the answer to "write reparameterize" must not be this.
@@ -246,7 +342,7 @@ class Mistake:
     cell: str  # the solution cell (and the function or class) the answer replaces
     source: str
     failing: frozenset[str]  # grade cells that score zero; the others keep full marks
-    check: str  # the check that recognises it, in vae_course.grading.checks
+    check: str  # the check that recognises it, in vae_course.checks
     parts: tuple[str, ...] = field(default=())  # parts of the check that fail with this hint
 
     @property
@@ -337,6 +433,91 @@ def encode_means(model, images, batch_size=1000, device=None):
 def spherical_interpolation(z_start, z_end, num_steps):
     return linear_interpolation(z_start, z_end, num_steps)
 ''', {"test_slerp_values"}, "check_spherical_interpolation", ["values"]),
+    _mistake("zero-grad", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
+        "    model.zero_grad(set_to_none=True)  # zeroed after the step: the next backward starts from nothing\n", ""),
+        {"test_train_step_zero_grad", "test_train_modes", "test_train_falls", "test_train_reference"},
+        "check_train_step", ["zero_grad"]),
+    _mistake("step-order", "07_training_loop", "train_step", '''
+def train_step(model, batch, optimizer, beta=1.0):
+    x_hat, mu, logvar = model(batch)
+    loss = negative_elbo(x_hat, batch, mu, logvar, beta=beta)
+    loss.backward()
+    optimizer.zero_grad()  # too late: this throws away the gradients backward just computed
+    optimizer.step()
+    return loss.item()
+''', {"test_train_step_shapes", "test_train_step_values", "test_train_step_zero_grad", "test_train_falls",
+        "test_train_reference"}, "check_train_step", ["shapes", "values"]),
+    _mistake("beta-ignored", "07_training_loop", "train_step", CORRECT["07_training_loop"]["train_step"].replace(
+        "+ beta * kl_divergence", "+ kl_divergence"), {"test_train_step_values"}, "check_train_step", ["values"]),
+    _mistake("eval-mode", "07_training_loop", "evaluate", CORRECT["07_training_loop"]["evaluate"].replace(
+        "    model.eval()\n", ""), {"test_evaluate_behaviour", "test_train_modes"}, "check_evaluate", ["behaviour"]),
+    _mistake("batch-weighted-mean", "07_training_loop", "evaluate", '''
+def evaluate(model, images, batch_size=1000):
+    model.eval()
+    with torch.no_grad():
+        means = []
+        for x in torch.split(images, batch_size):
+            x_hat, mu, logvar = model(x)
+            means.append(negative_elbo(x_hat, x, mu, logvar).item())
+    return sum(means) / len(means)  # the mean of batch means over-weights a small last batch
+''', {"test_evaluate_values"}, "check_evaluate", ["values"]),
+    _mistake("train-mode", "07_training_loop", "train", '''
+def train(model, train_images, val_images, epochs=3, batch_size=64, lr=1e-3, beta=1.0, seed=0):
+    torch.manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = {"train_loss": [], "val_loss": []}
+    model.train()  # once: after the first validation the model stays in eval mode
+    for epoch in range(epochs):
+        order = torch.randperm(len(train_images))
+        losses = [train_step(model, train_images[order[i : i + batch_size]], optimizer, beta)
+                  for i in range(0, len(train_images), batch_size)]
+        history["train_loss"].append(sum(losses) / len(losses))
+        model.eval()
+        history["val_loss"].append(evaluate(model, val_images))
+    return history
+''', {"test_train_modes"}, "check_train", ["modes"]),    _mistake("kl-swapped", "08_bounds", "kl_diagonal_gaussians", '''
+def kl_diagonal_gaussians(mu_q, logvar_q, mu_p, logvar_p):
+    var_q, var_p = logvar_q.exp(), logvar_p.exp()  # then the roles of q and p swapped below
+    return 0.5 * torch.sum(torch.log(var_q / var_p) + (var_p + (mu_q - mu_p) ** 2) / var_q - 1, dim=1)
+''', {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
+    _mistake("kl-trace", "08_bounds", "kl_diagonal_gaussians", CORRECT["08_bounds"]["kl_diagonal_gaussians"].replace(
+        "(var_q + (mu_q - mu_p) ** 2) / var_p", "(mu_q - mu_p) ** 2 / var_p"),
+        {"test_kl2_values", "test_kl2_gradients"}, "check_kl_diagonal_gaussians", ["values"]),
+    _mistake("iw-prior-missing", "08_bounds", "log_importance_weights",
+        CORRECT["08_bounds"]["log_importance_weights"].replace("log_px + log_pz - log_qz", "log_px - log_qz"),
+        {"test_iw_values"}, "check_log_importance_weights", ["values"]),
+    _mistake("log-2pi", "08_bounds", "log_importance_weights", '''
+def log_importance_weights(model, x, num_samples, generator=None, eps=None):
+    mu, logvar = model.encode(x)
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    x_hat = model.decode(z.flatten(0, 1))
+    log_px = -reconstruction_loss(x_hat, x.repeat(num_samples, 1, 1, 1)).view(num_samples, -1)
+    log_pz = -0.5 * z.pow(2).sum(-1)  # the constant -D/2 log(2 pi) left out here...
+    log_qz = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)  # ... but kept here
+    return log_px + log_pz - log_qz
+''', {"test_iw_values"}, "check_log_importance_weights", ["values"]),
+    _mistake("mean-of-log", "08_bounds", "log_mean_exp", '''
+def log_mean_exp(values, dim=0):
+    return values.mean(dim=dim)  # the ELBO, not the IWAE bound
+''', {"test_lme_values", "test_lme_stable"}, "check_log_mean_exp", ["values", "stable"]),
+    _mistake("log-mean-exp-overflow", "08_bounds", "log_mean_exp", '''
+def log_mean_exp(values, dim=0):
+    return torch.log(torch.mean(torch.exp(values), dim=dim))  # exp overflows for large log weights
+''', {"test_lme_stable"}, "check_log_mean_exp", ["stable"]),    _mistake("kl-summed", "09_beta_collapse", "kl_per_dimension", '''
+def kl_per_dimension(mu, logvar):
+    return -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(dim=1)  # summed: the dimensions are lost
+''', {"test_kld_shapes", "test_kld_values", "test_kld_gradients"}, "check_kl_per_dimension",
+        ["shapes", "values", "gradients"]),
+    _mistake("au-std", "09_beta_collapse", "active_units", '''
+def active_units(mu, threshold=0.01):
+    return mu.std(dim=0) > threshold  # the standard deviation, not the variance
+''', {"test_au_values"}, "check_active_units", ["values"]),
+    _mistake("au-mean", "09_beta_collapse", "active_units", '''
+def active_units(mu, threshold=0.01):
+    return mu.mean(dim=0).abs() > threshold
+''', {"test_au_values"}, "check_active_units", ["values"]),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).
@@ -354,6 +535,14 @@ CHECKS = {
     "manifold_grid": "check_manifold_grid",
     "encode_means": "check_encode_means",
     "tsne_embedding": "check_tsne_embedding",
+    "train_step": "check_train_step",
+    "evaluate": "check_evaluate",
+    "train": "check_train",
+    "kl_diagonal_gaussians": "check_kl_diagonal_gaussians",
+    "log_importance_weights": "check_log_importance_weights",
+    "log_mean_exp": "check_log_mean_exp",
+    "kl_per_dimension": "check_kl_per_dimension",
+    "active_units": "check_active_units",
 }
 
 

@@ -1,0 +1,68 @@
+"""Glue roles inside translated text: the Indonesian edition's paragraphs keep their generated numbers.
+
+Sphinx translates a paragraph by parsing its ``msgstr`` as a small document of its own (the i18n
+``Locale`` transform). myst-nb's glue roles (``{glue:text}``, ``{glue:md}``) look their value up in
+the notebook that the page's parser executed; that small document has no notebook, so every glued
+number of a translated paragraph would fail ("No key ... found in glue data").
+
+This extension lets those lookups fall back to the page's own glue data, which myst-nb writes next to
+the executed notebook (``jupyter_execute/PAGE.glue.json``), the data it uses for ``path::key``.
+``{glue:md}`` values are inserted as plain text: the chapters glue plain sentences and words; a value
+with Markdown markup is refused with a warning (a failure in the strict build).
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from docutils import nodes
+from myst_nb.core.render import NbElementRenderer
+from myst_nb.ext.glue import directives, roles
+from myst_nb.ext.glue.crossref import read_glue_cache
+from myst_nb.ext.glue.utils import RetrievalError, VariableOutput
+
+MARKUP = re.compile(r"[*_`$\[\]<>\\]")  # what plain-text insertion would show literally
+
+
+class _PlainInlineMarkdown:
+    """Stands in for myst-nb's element renderer: renders glued Markdown (plain text) as text."""
+
+    renderer = SimpleNamespace(nb_config=SimpleNamespace(cell_metadata_key="mystnb"))
+
+    def render_markdown_inline(self, mime) -> list[nodes.Node]:
+        if MARKUP.search(mime.content):
+            raise RetrievalError(
+                f"glued Markdown with markup cannot be translated: {mime.content!r}"
+            )
+        return [nodes.Text(mime.content)]
+
+
+def _with_page_fallback(retrieve):
+    def retrieve_glue_data(document: nodes.document, key: str) -> VariableOutput:
+        try:
+            return retrieve(document, key)
+        except RetrievalError:
+            env = getattr(document.settings, "env", None)
+            if env is None or "<translated>" not in str(document.get("source", "")):
+                raise  # not a translated message: myst-nb's own error stands
+            data = read_glue_cache(env.mystnb_config.output_folder, env.docname)
+            if key not in data:
+                raise
+            renderer = document.get("nb_renderer")
+            if not isinstance(renderer, NbElementRenderer):
+                renderer = _PlainInlineMarkdown()
+            return VariableOutput(
+                data=data[key]["data"],
+                metadata=data[key].get("metadata", {}),
+                nb_renderer=renderer,
+                vtype="glue",
+            )
+
+    return retrieve_glue_data
+
+
+def setup(app):
+    roles.retrieve_glue_data = _with_page_fallback(roles.retrieve_glue_data)
+    directives.retrieve_glue_data = _with_page_fallback(directives.retrieve_glue_data)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

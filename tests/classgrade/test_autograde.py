@@ -1,0 +1,251 @@
+"""The class autograder (``python -m classgrade autograde``), on a tiny generated course.
+
+A class of generated submissions (right, wrong, empty, broken in every way the issue lists, and
+tampering in every way it lists) is graded once with ``--jobs 2``; each submission's score, status
+and flags are checked, the gradebook is compared with a ``--jobs 1`` grading, with nbgrader's own
+serial ``autograde``, and with itself after a regrade. Kernels run without PyTorch here (the
+``kl`` assignment is plain Python), so the whole file takes a couple of minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograde_support import course as support
+from classgrade import sandbox
+
+pytestmark = [
+    # nbgrader's Gradebook (read here to compare gradings) triggers SQLAlchemy's autoflush warning.
+    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
+    # nbformat warns about cells without ids in notebooks nbgrader writes.
+    pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning"),
+]
+
+# Short limits, and no PyTorch preloaded: the tiny assignment does not need it.
+FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
+        "--preload", "", "--warmup", "", "--quiet"]
+BENIGN = ["correct", "wrong", "empty", "written"]
+NBGRADER_COMPATIBLE = ["correct", "wrong", "empty", "written", "edited_test", "edited_readonly", "deleted_test",
+                       "monkeypatch", "suppresses"]
+
+
+def grade(course: Path, *args: str) -> dict:
+    """Run the command line in ``course``; return the report it wrote."""
+    command = [sys.executable, "-m", "classgrade", "autograde", support.ASSIGNMENT, *FAST, *args]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "student" in result.stdout and "score" in result.stdout  # the final table
+    return json.loads((course / "reports" / "autograde" / support.ASSIGNMENT / "report.json").read_text())
+
+
+def by_student(report: dict) -> dict[str, dict]:
+    return {entry["student"]: entry for entry in report["submissions"]}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory) -> tuple[Path, dict]:
+    course = support.make_course(tmp_path_factory.mktemp("class") / "course")
+    support.submit_all(course)
+    return course, grade(course, "--jobs", "2")
+
+
+@pytest.mark.parametrize("student", sorted(support.EXPECTED))
+def test_each_submission_gets_its_score_status_and_flags(graded_class, student):
+    _course, report = graded_class
+    entry = by_student(report)[student]
+    score, statuses, flags = support.EXPECTED[student]
+    codes = {flag["code"] for flag in entry["flags"]}
+    assert (entry["score"], entry["max_score"]) == (score, support.MAX_SCORE), entry["notes"]
+    assert set(statuses) <= set(entry["status"]), entry["notes"]
+    assert set(flags) <= codes, entry["flags"]
+    if statuses == ["ok"]:
+        assert entry["status"] == ["ok"], entry["notes"]
+    if student in BENIGN:
+        assert not codes, entry["flags"]
+
+
+def test_the_gradebook_holds_the_reported_scores(graded_class):
+    course, report = graded_class
+    table = support.grades_table(course)
+    scores = {row[0]: row[2] for row in table if row[1] == "score"}
+    assert scores == {entry["student"]: entry["score"] for entry in report["submissions"]}
+    assert (course / "reports" / "autograde" / support.ASSIGNMENT / "report.csv").read_text().count("\n") == len(scores) + 1
+
+
+def test_the_report_records_the_isolation_and_keeps_hidden_tests_out_of_feedback_folders(graded_class):
+    course, report = graded_class
+    assert report["isolation"]["applied"]
+    assert not list((course / "autograded").rglob("*.json")), "reports must stay out of nbgrader's folders"
+
+
+def test_jobs_1_and_jobs_2_give_identical_gradebooks(graded_class, tmp_path):
+    course, _report = graded_class
+    serial = support.make_course(tmp_path / "course")
+    support.submit_all(serial)
+    grade(serial, "--jobs", "1")
+    assert support.grades_table(serial) == support.grades_table(course)
+
+
+def test_regrading_is_idempotent_and_student_regrades_only_that_student(graded_class, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(graded_class[0], course)
+    before = support.grades_table(course)
+    grade(course, "--student", "[ce]*", "--jobs", "2")  # correct, edited_readonly, edited_test, empty
+    assert support.grades_table(course) == before
+    support.submit(course, "wrong", support._answer(support.CORRECT))  # "wrong" resubmits a correct answer
+    report = grade(course, "--student", "wrong")
+    after = support.grades_table(course)
+    assert by_student(report)["wrong"]["score"] == 5
+    assert len(report["submissions"]) == len(support.EXPECTED)  # the class report keeps everyone
+    assert [r for r in after if r[0] != "wrong"] == [r for r in before if r[0] != "wrong"]
+
+
+def test_matches_serial_nbgrader_and_survives_what_stops_it(tmp_path):
+    course = support.make_course(tmp_path / "course")
+    support.submit_all(course, NBGRADER_COMPATIBLE + ["os_exit"])
+    support.nbgrader(course, "autograde", support.ASSIGNMENT, "--OverwriteCells.add_missing_cells=True", check=False)
+    theirs = support.grades_table(course)
+    grade(course, "--jobs", "2")
+    ours = support.grades_table(course)
+    assert [r for r in ours if r[0] != "os_exit"] == [r for r in theirs if r[0] != "os_exit"]
+    # nbgrader gives up on a dead kernel and leaves no grade; we record zeros
+    assert ("os_exit", "score", 0.0, support.MAX_SCORE) in ours
+    assert any(r[0] == "os_exit" and r[2] == "test_kl_zero" and r[3] is None for r in theirs)
+
+
+def test_feedback_and_export_work_on_the_graded_gradebook(graded_class, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(graded_class[0], course)
+    support.nbgrader(course, "generate_feedback", support.ASSIGNMENT, "--student=correct")
+    assert (course / "feedback" / "correct" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").exists()
+    support.nbgrader(course, "export", "--to=grades.csv")
+    lines = (course / "grades.csv").read_text().splitlines()
+    assert len(lines) == len(support.EXPECTED) + 1 - 0  # one row per submission with a gradebook entry
+
+
+def test_spawn_mode_grades_like_fork_mode(tmp_path):
+    course = support.make_course(tmp_path / "course")
+    support.submit_all(course, ["correct", "wrong", "os_exit", "memory_hog"])
+    report = by_student(grade(course, "--kernel-start", "spawn", "--jobs", "2"))
+    assert {s: (e["score"], e["status"][0]) for s, e in report.items()} == {
+        "correct": (5, "ok"), "wrong": (2, "ok"), "os_exit": (0, "kernel-died"), "memory_hog": (0, "memory-limit")}
+
+
+def _isolated() -> bool:
+    applied = " ".join(sandbox.check().get("applied", []))
+    return "namespaces" in applied and "landlock" in applied
+
+
+ESCAPES = '''import os, socket, pathlib
+course, grader, port = {course!r}, {grader}, {port}
+attempts = {{
+    "read gradebook": lambda: open(os.path.join(course, "gradebook.db"), "rb").read(1),
+    "read source": lambda: open(os.path.join(course, "source", "kl", "kl.ipynb")).read(1),
+    "write course": lambda: open(os.path.join(course, "pwned.txt"), "w").write("x"),
+    "list submissions": lambda: os.listdir(os.path.join(course, "submitted")),
+    "read home": lambda: os.listdir(os.path.expanduser("~root")),
+    "network": lambda: socket.create_connection(("127.0.0.1", port), timeout=2),
+    "signal grader": lambda: os.kill(grader, 0),
+}}
+for name, attempt in attempts.items():
+    try:
+        attempt()
+        print("ESCAPED", name)
+    except Exception as error:
+        print("blocked", name, type(error).__name__)'''
+
+
+@pytest.mark.skipif(not _isolated(), reason="user namespaces or Landlock unavailable on this machine")
+def test_kernels_cannot_reach_the_course_the_network_or_the_grader(tmp_path):
+    import os
+    import socket
+
+    course = support.make_course(tmp_path / "course")
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # a service on the grader's machine
+        code = ESCAPES.format(course=str(course), grader=os.getpid(), port=listener.getsockname()[1])
+        support.submit(course, "hostile", support._answer(support.CORRECT, code))
+        report = by_student(grade(course))
+    graded = nbformat.read(course / "autograded" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for cell in graded.cells for o in cell.get("outputs", []))
+    assert printed.count("blocked") == 7 and "ESCAPED" not in printed, printed
+    assert not (course / "pwned.txt").exists()
+    assert report["hostile"]["score"] == 5
+    assert "outside-file" in {flag["code"] for flag in report["hostile"]["flags"]}
+
+
+# --- a real assignment of the course --------------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("0*") if p.is_dir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
+def test_a_real_assignment_grades_a_correct_and_a_broken_submission(assignment, tmp_path):
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    shutil.copy(REPOSITORY / "nbgrader_config.py", course)
+    shutil.copytree(REPOSITORY / "solutions" / assignment, course / "solutions" / assignment)
+    support.nbgrader(course, "generate_assignment", assignment)
+    source = next((course / "solutions" / assignment).glob("*.ipynb"))
+    autograded_points = sum(c.metadata["nbgrader"].get("points", 0) for c in nbformat.read(source, as_version=4).cells
+                            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution"))
+    release = nbformat.read(course / "exercises" / assignment / source.name, as_version=4)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(source, as_version=4).cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    solved = nbformat.from_dict(json.loads(json.dumps(release)))
+    for cell in solved.cells:  # the release, with each answer cell holding the instructor's solution
+        cell.source = solutions.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    for student, write in {"solved": lambda f: nbformat.write(solved, f / source.name),
+                           "untouched": lambda f: nbformat.write(release, f / source.name),
+                           "broken": lambda f: (f / source.name).write_text("{ not json")}.items():
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        write(folder)
+    command = [sys.executable, "-m", "classgrade", "autograde", assignment, "--jobs", "2", "--quiet"]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))
+    assert report["solved"]["score"] == autograded_points and report["solved"]["status"] == ["ok"], report["solved"]
+    assert report["untouched"]["score"] == 0
+    assert (report["broken"]["score"], report["broken"]["status"]) == (0, ["invalid-notebook"])
+    assert not report["solved"]["flags"], report["solved"]["flags"]
+
+
+def test_a_pattern_grades_every_assignment_from_one_pool_like_nbgrader(tmp_path):
+    """``autograde "*"`` (nbgrader's idiom for every assignment) grades each assignment that has
+    submissions, writes one report per assignment, and fills the gradebook as nbgrader's own
+    ``autograde "*"`` does."""
+    students = ["correct", "wrong", "empty"]
+    course = support.make_course(tmp_path / "course")
+    support.make_course(course, "kl_again")
+    for assignment in (support.ASSIGNMENT, "kl_again"):
+        for student in students:
+            support.submit(course, student, support.SUBMISSIONS[student], assignment)
+    theirs = shutil.copytree(course, tmp_path / "theirs")
+    support.nbgrader(theirs, "autograde", "*", "--OverwriteCells.add_missing_cells=True")
+
+    command = [sys.executable, "-m", "classgrade", "autograde", "*", *FAST, "--jobs", "2"]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("student") >= 2  # a table per assignment
+    for assignment in (support.ASSIGNMENT, "kl_again"):
+        report = json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text())
+        assert sorted(by_student(report)) == sorted(students)
+        assert support.grades_table(course, assignment) == support.grades_table(theirs, assignment)
+    assert "workers.log" in {p.name for p in (course / "reports" / "autograde").iterdir()}  # one pool for both
+
+
+def test_a_pattern_that_matches_no_submission_says_so(tmp_path):
+    course = support.make_course(tmp_path / "course")
+    command = [sys.executable, "-m", "classgrade", "autograde", "*", *FAST]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "no submissions for any assignment matching '*'" in result.stderr

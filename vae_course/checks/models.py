@@ -1,0 +1,307 @@
+"""Checks for the models: ``MLPAutoencoder`` (assignment 1), ``MLPVAE`` (4) and ``ConvVAE`` (5).
+
+A student's model is compared with the reference by giving it the reference's weights: matched by
+parameter name when the names agree, else by order (the order in which the exercise lists the
+layers). Then encode, decode and forward must agree on hidden inputs, and so must the gradients of
+the weights. Every model is built from several configs; the default comes first.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .. import models
+from ..data import IMAGE_SHAPE
+from ..gaussian import reparameterize
+from ..losses import reconstruction_loss
+from .core import (
+    CheckFailure,
+    Student,
+    close,
+    describe,
+    device_dtypes,
+    expect_close,
+    expect_shape,
+    generator,
+    run_parts,
+)
+
+BATCHES = (1, 6)  # batch sizes of the hidden images
+REFERENCES = {"MLPAutoencoder": models.MLPAutoencoder, "MLPVAE": models.MLPVAE, "ConvVAE": models.ConvVAE}
+CONFIGS = {  # the default first: a model that fails only on the others has its sizes hard-coded
+    "MLPAutoencoder": (
+        models.MLPAutoencoderConfig(),
+        models.MLPAutoencoderConfig(hidden_dim=64, latent_dim=2),
+        models.MLPAutoencoderConfig(hidden_dim=32, latent_dim=5),
+    ),
+    "MLPVAE": (
+        models.MLPVAEConfig(),
+        models.MLPVAEConfig(hidden_dim=64, latent_dim=2),
+        models.MLPVAEConfig(hidden_dim=32, latent_dim=7),
+    ),
+    "ConvVAE": (
+        models.ConvVAEConfig(),
+        models.ConvVAEConfig(latent_dim=2, channels=(8, 16), hidden_dim=32),
+        models.ConvVAEConfig(latent_dim=5, channels=(4, 8), hidden_dim=16),
+    ),
+}
+
+
+def check_mlp_autoencoder(model_class: type, part: str | None = None) -> None:
+    """Check a student's ``MLPAutoencoder(config)``. Parts: shapes, values, gradients."""
+    _check_model("MLPAutoencoder", model_class, part, vae=False)
+
+
+def check_mlp_vae(model_class: type, part: str | None = None) -> None:
+    """Check a student's ``MLPVAE(config)``. Parts: shapes, values, noise, gradients."""
+    _check_model("MLPVAE", model_class, part, vae=True)
+
+
+def check_conv_vae(model_class: type, part: str | None = None) -> None:
+    """Check a student's ``ConvVAE(config)`` for several latent sizes. Parts: shapes, values, noise, gradients."""
+    _check_model("ConvVAE", model_class, part, vae=True)
+
+
+def images(batch: int, seed: int) -> torch.Tensor:
+    """Hidden images in [0, 1], float64 (callers cast), shape (batch, 1, 28, 28)."""
+    return torch.rand(batch, *IMAGE_SHAPE, generator=generator(seed), dtype=torch.float64)
+
+
+def codes(batch: int, latent_dim: int, seed: int) -> torch.Tensor:
+    """Hidden codes (or noise), standard normal, float64, shape (batch, latent_dim)."""
+    return torch.randn(batch, latent_dim, generator=generator(seed), dtype=torch.float64)
+
+
+def _check_model(name: str, model_class: type, part: str | None, vae: bool) -> None:
+    student = Student(model_class, name, (REFERENCES[name],))
+
+    def shapes(config, dtype, device, case):
+        model = build(student, name, config).to(device, dtype).eval()
+        for batch in BATCHES:
+            x = images(batch, seed=batch).to(device, dtype)
+            z = codes(batch, config.latent_dim, seed=batch).to(device, dtype)
+            _check_output_shapes(student, model, name, x, z, config.latent_dim, case, vae)
+
+    def values(config, dtype, device, case):
+        pair = ModelPair(student, name, config, dtype, device)
+        for batch in BATCHES:
+            x = images(batch, seed=10 + batch).to(device, dtype)
+            z = codes(batch, config.latent_dim, seed=20 + batch).to(device, dtype)
+            eps = codes(batch, config.latent_dim, seed=30 + batch).to(device, dtype)
+            student.case = f"{case}, batch of {batch}"
+            _compare_outputs(pair, name, x, z, eps, student.case, vae)
+
+    def noise(config, dtype, device, case):
+        model = build(student, name, config).to(device, dtype).eval()
+        x = images(4, seed=40).to(device, dtype)
+        first, second = (_x_hat(student.run(model.forward, x), name) for _ in range(2))
+        expect_shape(first, x.shape, f"{name}.forward(x)[0]", case, _image_hint)
+        if torch.equal(first, second):
+            with torch.no_grad():
+                decoded_mean = student.run(model.decode, student.run(model.encode, x)[0])
+            hint = "forward-no-sampling" if close(first, decoded_mean) else "stale-noise"
+            message = f"{name}.forward(x) returned the same x_hat twice, so z was not sampled afresh ({case})."
+            raise CheckFailure(message, hint=hint)
+
+    def gradient(config, dtype, device, case):
+        pair = ModelPair(student, name, config, dtype, device)
+        x = images(5, seed=50).to(device, dtype)
+        eps = codes(5, config.latent_dim, seed=51).to(device, dtype)
+        got = pair.run("forward", x, eps=eps) if vae else pair.run("forward", x)
+        expected = pair.reference(x, eps=eps) if vae else pair.reference(x)
+        _compare_gradients(pair, _loss(got, x, vae, name, case), _loss(expected, x, vae, name, case), name, case)
+
+    parts = {"shapes": shapes, "values": values, "noise": noise, "gradients": gradient}
+    if not vae:
+        del parts["noise"]
+    run_parts(name, {part_name: _over_cases(student, name, body) for part_name, body in parts.items()}, part)
+
+
+def _over_cases(student: Student, name: str, body: Callable[..., None]) -> Callable[[], None]:
+    """Run ``body(config, dtype, device, case)`` for every config, dtype and device.
+
+    The default config comes first, so a failure with no better hint on another config means the
+    default passed: the model has its sizes hard-coded.
+    """
+
+    def run():
+        for device, dtype in device_dtypes():
+            for config in CONFIGS[name]:
+                case = f"{describe(dtype, device)}, config {_describe_config(config)}"
+                student.case = case
+                try:
+                    body(config, dtype, device, case)
+                except CheckFailure as err:
+                    if err.hint is None and config is not CONFIGS[name][0]:
+                        raise CheckFailure(err.message, hint="hardcoded-size") from None
+                    raise
+
+    return run
+
+
+def _describe_config(config) -> str:
+    return ", ".join(f"{key}={value}" for key, value in vars(config).items())
+
+
+def build(student: Student, name: str, config) -> nn.Module:
+    """The student's model for ``config``."""
+    model = student(config)
+    if not isinstance(model, nn.Module):
+        raise CheckFailure(f"{name}(config) should build a torch.nn.Module, got {type(model).__name__}.")
+    return model
+
+
+class ModelPair:
+    """The student's model and the reference, built from one config, with the reference's weights."""
+
+    def __init__(self, student: Student, name: str, config, dtype: torch.dtype, device: torch.device, seed: int = 0):
+        self.student = student
+        model = build(student, name, config)
+        torch.manual_seed(seed)
+        self.reference = REFERENCES[name](config).to(device, dtype).eval()
+        self.model = model.to(device, dtype).eval()
+        self.pairs = copy_weights(self.reference, self.model, name)  # [(reference name, student name)]
+
+    def run(self, method: str, *args, **kwargs):
+        """Call a method of the student's model, quietly and guarded."""
+        return self.student.run(getattr(self.model, method), *args, **kwargs)
+
+
+def copy_weights(reference: nn.Module, model: nn.Module, name: str) -> list[tuple[str, str]]:
+    """Load the reference's weights into ``model``: by name if the names agree, else by order.
+
+    Returns:
+        (reference name, student name) for every parameter.
+    """
+    ours, theirs = list(reference.named_parameters()), list(model.named_parameters())
+    expected = [(n, tuple(p.shape)) for n, p in ours]
+    got = [(n, tuple(p.shape)) for n, p in theirs]
+    if dict(expected) == dict(got):
+        pairs = [(n, n) for n, _ in expected]
+    elif [shape for _, shape in expected] == [shape for _, shape in got]:
+        pairs = [(a, b) for (a, _), (b, _) in zip(expected, got)]
+    else:
+        listing = "\n".join(f"    {n}: {shape}" for n, shape in expected)
+        yours = "\n".join(f"    {n}: {shape}" for n, shape in got) or "    (none)"
+        raise CheckFailure(
+            f"The parameters of your {name} do not match the architecture of the exercise. "
+            f"Expected, in this order:\n{listing}\nyours:\n{yours}",
+            hint="hardcoded-size" if len(expected) == len(got) else "architecture",
+        )
+    source, state = {b: a for a, b in pairs}, dict(ours)
+    with torch.no_grad():
+        for their_name, param in theirs:
+            param.copy_(state[source[their_name]])
+    return pairs
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _image_hint(shape: tuple) -> str | None:
+    if len(shape) == 2 and shape[1] == 28 * 28:
+        return "image-shape"
+    if len(shape) == 4 and shape[2:] != (28, 28):
+        return "conv-shape"
+    return None
+
+
+def _kind(value) -> str:
+    return f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+
+
+def _x_hat(output, name: str) -> torch.Tensor:
+    if isinstance(output, tuple) and len(output) == 3:
+        return output[0]
+    message = f"{name}.forward(x) should return the tuple (x_hat, mu, logvar), got {_kind(output)}."
+    raise CheckFailure(message, hint="forward-outputs")
+
+
+def _mu_logvar(output, name: str, case: str) -> tuple:
+    if isinstance(output, tuple) and len(output) == 2:
+        return output
+    message = f"{name}.encode(x) should return the tuple (mu, logvar), got {_kind(output)} ({case})."
+    raise CheckFailure(message, hint="encode-outputs")
+
+
+def _check_output_shapes(student, model, name, x, z, latent_dim, case, vae) -> None:
+    batch = x.shape[0]
+    encoded = student.run(model.encode, x)
+    if vae:
+        for label, value in zip(("mu", "logvar"), _mu_logvar(encoded, name, case)):
+            expect_shape(value, (batch, latent_dim), f"{label} from {name}.encode(x)", case)
+    else:
+        expect_shape(encoded, (batch, latent_dim), f"{name}.encode(x)", case)
+    expect_shape(student.run(model.decode, z), x.shape, f"{name}.decode(z)", case, _image_hint)
+    out = student.run(model.forward, x)
+    out, what = (_x_hat(out, name), f"x_hat from {name}.forward(x)") if vae else (out, f"{name}.forward(x)")
+    expect_shape(out, x.shape, what, case, _image_hint)
+
+
+def _decoder_logits(reference: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """What the reference decoder computes before its final sigmoid (for the missing-sigmoid hint)."""
+    if isinstance(reference, models.MLPVAE):
+        return reference.decoder_out(torch.relu(reference.decoder_hidden(z))).view(-1, *IMAGE_SHAPE)
+    layers = list(reference.decoder)  # MLPAutoencoder and ConvVAE: a Sequential with a Sigmoid near the end
+    last_sigmoid = max(i for i, layer in enumerate(layers) if isinstance(layer, nn.Sigmoid))
+    return nn.Sequential(*layers[:last_sigmoid])(z).view(-1, *IMAGE_SHAPE)
+
+
+@torch.no_grad()
+def _compare_outputs(pair: ModelPair, name, x, z, eps, case, vae) -> None:
+    ref = pair.reference
+    if vae:
+        got_mu, got_logvar = _mu_logvar(pair.run("encode", x), name, case)
+        mu, logvar = ref.encode(x)
+        expect_close(got_mu, mu, f"mu from {name}.encode(x)", case, {"encode-outputs": logvar})
+        expect_close(got_logvar, logvar, f"logvar from {name}.encode(x)", case, {"encode-outputs": mu})
+    else:
+        expect_close(pair.run("encode", x), ref.encode(x), f"{name}.encode(x)", case)
+    mistakes = {"missing-sigmoid": _decoder_logits(ref, z)}
+    expect_close(pair.run("decode", z), ref.decode(z), f"{name}.decode(z)", case, mistakes, _image_hint)
+    if not vae:
+        mistakes = {"missing-sigmoid": _decoder_logits(ref, ref.encode(x))}
+        expect_close(pair.run("forward", x), ref(x), f"{name}.forward(x)", case, mistakes, _image_hint)
+        return
+    out = pair.run("forward", x, eps=eps)
+    sample = reparameterize(mu, logvar, eps)
+    mistakes = {
+        "forward-no-sampling": ref.decode(mu),
+        "exp-logvar-as-std": ref.decode(mu + logvar.exp() * eps),
+        "missing-sigmoid": _decoder_logits(ref, sample),
+    }
+    what = f"x_hat from {name}.forward(x, eps)"
+    expect_close(_x_hat(out, name), ref.decode(sample), what, case, mistakes, _image_hint)
+    expect_close(out[1], mu, f"mu from {name}.forward(x, eps)", case, {"forward-outputs": logvar})
+    expect_close(out[2], logvar, f"logvar from {name}.forward(x, eps)", case, {"forward-outputs": mu})
+
+
+# --------------------------------------------------------------------------- gradients
+
+
+def _loss(output, x, vae: bool, name: str, case: str) -> torch.Tensor:
+    """A loss that reaches every weight: squared error of x_hat, plus terms in mu and logvar for a VAE."""
+    x_hat = _x_hat(output, name) if vae else output
+    expect_shape(x_hat, x.shape, f"x_hat from {name}.forward(x)", case, _image_hint)
+    loss = reconstruction_loss(x_hat, x, "mse").sum()
+    if vae:
+        loss = loss + output[1].pow(2).sum() + output[2].sin().sum()
+    return loss
+
+
+def _compare_gradients(pair: ModelPair, loss: torch.Tensor, expected_loss: torch.Tensor, name, case) -> None:
+    if not loss.requires_grad:
+        message = f"The output of {name} does not depend on its weights through autograd ({case})."
+        raise CheckFailure(message, hint="no-gradient")
+    theirs, ours = dict(pair.model.named_parameters()), dict(pair.reference.named_parameters())
+    got = torch.autograd.grad(loss, [theirs[b] for _, b in pair.pairs], allow_unused=True)
+    expected = torch.autograd.grad(expected_loss, [ours[a] for a, _ in pair.pairs])
+    for (_, their_name), g, e in zip(pair.pairs, got, expected):
+        if g is None:
+            message = f"No gradient reaches the weight {their_name} of your {name} ({case})."
+            raise CheckFailure(message, hint="no-gradient")
+        expect_close(g, e, f"the gradient of a loss with respect to {their_name}", case)
+

@@ -1,0 +1,61 @@
+"""The course's nbgrader settings, for any course folder: this repository's, or an instructor's own.
+
+An instructor who installed ``pip install "vae-course[grading]"`` needs three lines in the course
+folder's ``nbgrader_config.py`` (docs/instructor-guide.md)::
+
+    from vae_course.course import configure_nbgrader
+    c = get_config()
+    configure_nbgrader(c)
+
+This repository's own ``nbgrader_config.py`` calls it too, then points nbgrader at ``solutions/`` and
+``exercises/``. Nothing here runs at import time, and nothing imports nbgrader until it is called.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .data import DATA_ENV_VAR, data_root
+
+WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
+CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
+
+
+def configure_nbgrader(c) -> None:
+    """Set the course's nbgrader and classgrade options on the traitlets config ``c``.
+
+    Args:
+        c: the ``get_config()`` object of an ``nbgrader_config.py``.
+    """
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+
+    from classgrade.environment import put_scripts_on_path
+    from classgrade.nbgrader.feedback import HideHiddenTests
+
+    # nbgrader runs the program ``alembic`` from PATH when it opens the gradebook: find this
+    # environment's own, even when the environment is not activated (``.venv/bin/python -m nbgrader``).
+    put_scripts_on_path()
+
+    c.CourseDirectory.course_id = "vae-course"
+    # Feedback must not show hidden tests: nbgrader's feedback is the autograded notebook, into which
+    # autograding copied the hidden tests back. Remove them, and the tracebacks that would quote them.
+    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+    # nbgrader gives zero to a test cell that writes anything to stderr. A warning that PyTorch (or
+    # anything else) prints while correct code runs must not cost points: drop stderr outputs that
+    # are warnings. (The checks themselves run student code with warnings and output silenced.)
+    c.IgnorePattern.enabled = True
+    c.IgnorePattern.pattern = WARNING_PATTERN
+    c.Execute.timeout = CELL_TIMEOUT_S
+
+    # Grading works on small tensors, where threads only add overhead, and several notebooks may be
+    # graded at once: one thread per kernel (kernels inherit this process's environment).
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
+    # The class autograder (python -m classgrade autograde ASSIGNMENT): what it must know of the course.
+    c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
+    c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
+    c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
+    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root())}
+    c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot"]  # imported once per worker, for every kernel
