@@ -168,15 +168,25 @@ def ancestral_sample(
 ) -> torch.Tensor:
     r"""Ho et al.'s sampler: T steps :math:`x_{t-1} = \mu_\theta(x_t, t) + \sqrt{\beta_t}\, z`, no noise at the last.
 
+    As in Ho et al.'s code, the mean is computed through the clean image that the predicted noise
+    points to, :math:`\hat x_0`, clipped to the data's range [-1, 1]: the posterior mean of
+    :math:`q(x_{t-1} \mid x_t, \hat x_0)`, which equals :math:`\mu_\theta` when nothing is clipped.
+    Without the clip, the cosine schedule's last steps (:math:`\alpha_t` near 0) magnify the
+    network's errors until the images saturate.
+
     Returns:
         Images (num_samples, 1, 28, 28) in [0, 1], on the CPU.
     """
+    alpha_bar = alpha_bars(betas.to(device))
     x = _start_noise(num_samples, generator, device) if x_T is None else x_T.to(device)
     for step in reversed(range(len(betas))):
         t = torch.full((len(x),), step, device=device, dtype=torch.long)
-        x = p_mean(x, t, betas, model(x, t))  # (B, 1, 28, 28)
-        if step > 0:
-            x = x + math.sqrt(betas[step]) * torch.randn(x.shape, generator=generator, device=device)
+        x0 = predicted_x0(x, t, alpha_bar, model(x, t)).clamp(-1, 1)  # (B, 1, 28, 28)
+        if step == 0:
+            x = x0  # the last step's mean, mu_theta(x_1, 1), is exactly x0_hat
+        else:
+            mean, _ = posterior_mean_variance(x0, x, t, betas)
+            x = mean + math.sqrt(betas[step]) * torch.randn(x.shape, generator=generator, device=device)
     return to_pixels(x).cpu()
 
 
