@@ -1,6 +1,13 @@
 import torch
 
-from vae_course.classifier import ClassifierConfig, ClassifierTrainConfig, FashionClassifier, accuracy, classifier_features, fit_classifier
+from vae_course.classifier import (
+    ClassifierConfig,
+    ClassifierTrainConfig,
+    FashionClassifier,
+    accuracy,
+    classifier_features,
+    fit_classifier,
+)
 from vae_course.data import ImageSet
 
 

@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from vae_course.frechet import feature_statistics, frechet_distance, frechet_distance_of_features, sqrtm_psd
+from vae_course.frechet import (
+    feature_statistics,
+    frechet_distance,
+    frechet_distance_of_features,
+    sqrtm_psd,
+)
 
 
 def _random_covariance(dim, seed):

@@ -1,7 +1,17 @@
 import pytest
 import torch
 
-from vae_course.models import AUTOENCODERS, MODELS, MLPVAE, ConvVAE, MLPVAEConfig, build_model, decode, is_vae, model_name
+from vae_course.models import (
+    AUTOENCODERS,
+    MLPVAE,
+    MODELS,
+    ConvVAE,
+    MLPVAEConfig,
+    build_model,
+    decode,
+    is_vae,
+    model_name,
+)
 
 CASES = [
     ("mlp_autoencoder", {}),

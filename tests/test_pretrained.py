@@ -6,8 +6,8 @@ import torch
 from vae_course.checkpoints import load_checkpoint
 from vae_course.data import load_fashion_mnist
 from vae_course.evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
-from vae_course.train import average_loss_terms
 from vae_course.models import AUTOENCODERS
+from vae_course.train import average_loss_terms
 from vae_course.zoo import RECIPES, model_card, pretrained_path
 
 TOLERANCE = 0.05  # nats per image: same seed and data, so only floating-point summation order differs

@@ -4,7 +4,13 @@ Importing the package does no work beyond importing PyTorch: no data is read, no
 """
 
 from .checkpoints import CheckpointError, load_checkpoint, load_weights, save_checkpoint
-from .classifier import ClassifierConfig, FashionClassifier, classifier_features, fit_classifier, predict_classes
+from .classifier import (
+    ClassifierConfig,
+    FashionClassifier,
+    classifier_features,
+    fit_classifier,
+    predict_classes,
+)
 from .compare import draw_samples, frechet_distances, time_to_sample
 from .data import (
     CLASS_NAMES,
@@ -26,7 +32,12 @@ from .evaluate import (
     log_mean_exp,
 )
 from .frechet import frechet_distance, frechet_distance_of_features
-from .gaussian import kl_diagonal_gaussians, kl_divergence, kl_per_dimension, reparameterize
+from .gaussian import (
+    kl_diagonal_gaussians,
+    kl_divergence,
+    kl_per_dimension,
+    reparameterize,
+)
 from .latent import (
     encode_means,
     interpolate,
@@ -40,9 +51,9 @@ from .latent import (
 )
 from .losses import negative_elbo, reconstruction_loss
 from .models import (
-    MLPVAE,
     DCGAN,
     DDPM,
+    MLPVAE,
     ConvVAE,
     ConvVAEConfig,
     DCGANConfig,
@@ -62,28 +73,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CLASS_NAMES",
+    "DCGAN",
+    "DDPM",
     "IMAGE_SHAPE",
     "IMAGE_SIZE",
+    "MLPVAE",
     "RECIPES",
     "Batches",
     "CheckpointError",
     "ClassifierConfig",
     "ConvVAE",
     "ConvVAEConfig",
-    "DCGAN",
     "DCGANConfig",
-    "DDPM",
     "DDPMConfig",
     "DDPMTrainConfig",
-    "FashionClassifier",
-    "GANTrainConfig",
     "DataCorruptError",
     "DataNotFoundError",
+    "FashionClassifier",
+    "GANTrainConfig",
     "History",
     "ImageSet",
     "MLPAutoencoder",
     "MLPAutoencoderConfig",
-    "MLPVAE",
     "MLPVAEConfig",
     "NonFiniteLossError",
     "TrainConfig",

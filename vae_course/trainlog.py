@@ -32,7 +32,7 @@ class TrainingLog:
         if progress:
             print(", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.items()), flush=True)
 
-    def finish(self, model: nn.Module) -> "TrainingLog":
+    def finish(self, model: nn.Module) -> TrainingLog:
         """Leave ``model`` in eval mode and return the log (the last line of every trainer)."""
         model.eval()
         return self

@@ -58,7 +58,7 @@ class Recipe:
         build_config(self.model, **self.model_config)  # a ValueError names a bad model or option
         expected = type(default_train_config(self.model))
         if not isinstance(self.train, expected):
-            raise ValueError(f"a {self.model} recipe trains with a {expected.__name__}, got {type(self.train).__name__}")
+            raise ValueError(f"a {self.model} recipe trains with a {expected.__name__}, got {type(self.train).__name__}")  # noqa: TRY004 (one error type for bad configs)
 
 
 RECIPES: dict[str, Recipe] = {
