@@ -6,6 +6,7 @@ import torch
 from vae_course.checkpoints import load_checkpoint
 from vae_course.data import load_fashion_mnist
 from vae_course.evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+from vae_course.models import AUTOENCODERS
 from vae_course.train import average_loss_terms
 from vae_course.zoo import RECIPES, model_card, pretrained_path
 
@@ -31,7 +32,7 @@ def test_checkpoint_and_card_are_shipped(name):
     assert metadata["metrics"] == card["metrics"]
 
 
-@pytest.mark.parametrize("name", sorted(RECIPES))
+@pytest.mark.parametrize("name", sorted(n for n in RECIPES if RECIPES[n].model in AUTOENCODERS))
 def test_checkpoint_reproduces_its_test_metrics(name, test_images):
     torch.set_num_threads(2)
     model, _ = load_checkpoint(pretrained_path(name), expected_model=RECIPES[name].model)
@@ -47,7 +48,7 @@ def test_checkpoint_reproduces_its_test_metrics(name, test_images):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in sorted(RECIPES) if RECIPES[n].model != "mlp_autoencoder"])
+@pytest.mark.parametrize("name", [n for n in sorted(RECIPES) if RECIPES[n].model in ("mlp_vae", "conv_vae")])
 def test_checkpoint_reproduces_its_iwae_estimate(name, test_images):
     model, _ = load_checkpoint(pretrained_path(name))
     metrics = model_card(name)["metrics"]
@@ -57,3 +58,56 @@ def test_checkpoint_reproduces_its_iwae_estimate(name, test_images):
     )
     assert value == pytest.approx(metrics["test_iwae_nll"], abs=TOLERANCE)
     assert value < metrics["test_negative_elbo"]  # the IWAE bound is tighter than the ELBO
+
+
+FRECHET_TOLERANCE = 1e-3  # relative: same seeds and samples, so only summation order differs
+
+
+def test_classifier_reproduces_its_test_accuracy():
+    from vae_course.classifier import accuracy
+
+    torch.set_num_threads(2)
+    model, _ = load_checkpoint(pretrained_path("classifier"), expected_model="classifier")
+    metrics = model_card("classifier")["metrics"]
+    test = load_fashion_mnist("test")
+    assert metrics["test_images"] == len(test)
+    assert accuracy(model, test) == pytest.approx(metrics["test_accuracy"], abs=1e-3)  # 10 images in 10,000
+
+
+def _check_frechet_distances(name, **sampler_options):
+    from vae_course.compare import frechet_distances
+
+    torch.set_num_threads(2)
+    model, _ = load_checkpoint(pretrained_path(name), expected_model=RECIPES[name].model)
+    classifier, _ = load_checkpoint(pretrained_path("classifier"), expected_model="classifier")
+    metrics = model_card(name)["metrics"]
+    assert (
+        metrics["classifier_test_accuracy"] == model_card("classifier")["metrics"]["test_accuracy"]
+    )  # scored by the shipped classifier
+    test_images = load_fashion_mnist("test").images
+    distances = frechet_distances(
+        model,
+        classifier,
+        test_images,
+        metrics["frechet_samples"],
+        tuple(metrics["frechet_seeds"]),
+        "cpu",
+        **sampler_options,
+    )
+    assert distances == pytest.approx(metrics["frechet_distances"], rel=FRECHET_TOLERANCE)
+    return model, metrics
+
+
+def test_dcgan_reproduces_its_frechet_distances():
+    _check_frechet_distances("dcgan")
+
+
+@pytest.mark.slow
+def test_ddpm_reproduces_its_frechet_distances_and_bits_per_dim():
+    from vae_course.diffusion import bits_per_dim
+
+    metrics = model_card("ddpm")["metrics"]
+    model, metrics = _check_frechet_distances("ddpm", sampler=metrics["sampler"], ddim_steps=metrics["ddim_steps"])
+    images = load_fashion_mnist("test").images[: metrics["bits_per_dim_images"]]
+    value = bits_per_dim(model, images, model.betas, seed=metrics["eval_seed"])
+    assert value == pytest.approx(metrics["bits_per_dim"], abs=1e-3)

@@ -126,14 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _recipe(args: argparse.Namespace):
     """The :class:`~vae_course.zoo.Recipe` the flags ask for: ``--recipe`` or ``--model``, then overrides."""
     from .train import TrainConfig
-    from .zoo import RECIPES, Recipe
+    from .zoo import RECIPES, Recipe, default_train_config
 
     if args.recipe:
         if args.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {args.recipe!r}; choose one of {sorted(RECIPES)}")
         recipe = RECIPES[args.recipe]
     elif args.model:
-        recipe = Recipe(args.model, {}, TrainConfig())
+        recipe = Recipe(args.model, {}, default_train_config(args.model))
     else:
         raise ValueError("train needs --recipe or --model")
     model_config = dict(recipe.model_config)
@@ -145,6 +145,11 @@ def _recipe(args: argparse.Namespace):
         for f in dataclasses.fields(TrainConfig)
         if getattr(args, f.name, None) is not None
     }
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(recipe.train)}
+    if unknown:  # e.g. --beta for the GAN
+        raise ValueError(
+            f"a {recipe.model} does not take {', '.join('--' + n.replace('_', '-') for n in sorted(unknown))}"
+        )
     return dataclasses.replace(recipe, model_config=model_config, train=dataclasses.replace(recipe.train, **overrides))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,23 +19,48 @@ import torch
 from torch import nn
 
 from .checkpoints import environment_metadata, load_checkpoint, save_checkpoint
+from .classifier import ClassifierTrainConfig, fit_classifier
 from .files import atomic_paths, check_output_path
-from .models import build_config, build_model, is_vae
+from .models import AUTOENCODERS, build_config, build_model, is_vae
 from .train import TrainConfig, average_loss_terms, fit, upgrade_train_config
+from .train_ddpm import DDPMTrainConfig, fit_ddpm
+from .train_gan import GANTrainConfig, fit_gan
 from .validation import require_int
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+
+
+# model -> (its fit function, its training config class); autoencoders and VAEs use fit and TrainConfig
+TRAINERS = {
+    "dcgan": (fit_gan, GANTrainConfig),
+    "ddpm": (fit_ddpm, DDPMTrainConfig),
+    "classifier": (fit_classifier, ClassifierTrainConfig),
+}
+FRECHET_SAMPLES = 1000  # samples per seed in a model card's Fréchet distances
+FRECHET_SEEDS = (0, 1, 2)  # one distance per seed: their spread is the sampling noise
+DDPM_CARD_SAMPLER = {"sampler": "ddim", "ddim_steps": 50}  # the DDPM's samples for its Fréchet distance
+BITS_PER_DIM_IMAGES = 100  # first test images for the DDPM's bits/dim (all T terms each)
+
+
+def default_train_config(model: str):
+    """The default training config of a model: :class:`TrainConfig` for the autoencoders and VAEs."""
+    return TRAINERS[model][1]() if model in TRAINERS else TrainConfig()
 
 
 @dataclass(frozen=True)
 class Recipe:
     model: str  # registry name in vae_course.models.MODELS
     model_config: dict = field(default_factory=dict)  # keyword arguments of the model's config
-    train: TrainConfig = TrainConfig()
+    train: object = TrainConfig()  # TrainConfig, or the model's config in TRAINERS
     description: str = ""
 
     def __post_init__(self):
         build_config(self.model, **self.model_config)  # a ValueError names a bad model or option
+        expected = type(default_train_config(self.model))
+        if not isinstance(self.train, expected):
+            raise ValueError(
+                f"a {self.model} recipe trains with a {expected.__name__}, got {type(self.train).__name__}"
+            )  # noqa: TRY004 (one error type for bad configs)
 
 
 RECIPES: dict[str, Recipe] = {
@@ -68,6 +94,24 @@ RECIPES: dict[str, Recipe] = {
         TrainConfig(epochs=30, lr=1e-3, batch_size=128, patience=3),
         "convolutional VAE with a 12-D latent space, Adam lr 1e-3, batch 128, up to 30 epochs",
     ),
+    "classifier": Recipe(
+        "classifier",
+        {},
+        ClassifierTrainConfig(epochs=5, lr=1e-3, batch_size=128),
+        "CNN classifier (two conv layers, 128 features): its features define the Fréchet distance",
+    ),
+    "dcgan": Recipe(
+        "dcgan",
+        {"noise_dim": 32},
+        GANTrainConfig(epochs=12, lr=2e-4, batch_size=128),
+        "DCGAN, 32-D noise, non-saturating loss, Adam lr 2e-4 (beta1 0.5), batch 128, 12 epochs",
+    ),
+    "ddpm": Recipe(
+        "ddpm",
+        {"timesteps": 200, "schedule": "cosine"},
+        DDPMTrainConfig(epochs=5, lr=1e-3, batch_size=128),
+        "DDPM, T = 200 cosine schedule, small U-Net, noise-prediction loss, Adam lr 1e-3, batch 128, 5 epochs",
+    ),
 }
 
 
@@ -100,7 +144,10 @@ def evaluate_on_test_set(
     A plain autoencoder gets its mean reconstruction BCE only. ``iwae_samples=0`` skips the IWAE.
     """
     from .evaluate import evaluate_negative_elbo, iwae_negative_log_likelihood
+    from .models import model_name
 
+    if model_name(model) not in AUTOENCODERS:
+        raise ValueError(f"evaluate measures autoencoders and VAEs; a {model_name(model)} card has its own metrics")
     if not is_vae(model):
         reconstruction, _ = average_loss_terms(model.to(device), images.to(device))
         return {"test_reconstruction_bce": reconstruction, "test_images": len(images)}
@@ -111,6 +158,43 @@ def evaluate_on_test_set(
         metrics["test_iwae_nll"] = iwae_negative_log_likelihood(model, subset, iwae_samples, device=device, seed=seed)
         metrics.update(iwae_samples=iwae_samples, iwae_images=len(subset))
     metrics["eval_seed"] = seed
+    return metrics
+
+
+def evaluate_new_model(model: nn.Module, test, device, data_root=None, seed: int = 0) -> dict:
+    """The card's test metrics of the classifier (accuracy), the GAN and the DDPM (Fréchet distances, bits/dim).
+
+    The Fréchet distances use the shipped classifier (:func:`load_or_train` ``("classifier")``):
+    :data:`FRECHET_SAMPLES` samples for each of :data:`FRECHET_SEEDS`, against the whole test set.
+    """
+    from .classifier import accuracy
+    from .compare import frechet_distances, summarise
+    from .diffusion import bits_per_dim
+    from .models import model_name
+
+    name = model_name(model)
+    model.to(device).eval()
+    if name == "classifier":
+        return {"test_accuracy": accuracy(model, test, device), "test_images": len(test), "eval_seed": seed}
+    classifier, classifier_card = load_or_train("classifier", device=device)
+    options = DDPM_CARD_SAMPLER if name == "ddpm" else {}
+    distances = frechet_distances(model, classifier, test.images, FRECHET_SAMPLES, FRECHET_SEEDS, device, **options)
+    summary = summarise(distances)
+    metrics = {
+        "frechet_distance": summary["mean"],
+        "frechet_distance_std": summary["std"],
+        "frechet_distances": summary["values"],
+        "frechet_samples": FRECHET_SAMPLES,
+        "frechet_seeds": list(FRECHET_SEEDS),
+        "classifier_test_accuracy": classifier_card["metrics"]["test_accuracy"],
+        "test_images": len(test),
+        "eval_seed": seed,
+        **options,
+    }
+    if name == "ddpm":
+        images = test.images[:BITS_PER_DIM_IMAGES]
+        metrics["bits_per_dim"] = bits_per_dim(model, images, model.betas, seed=seed, device=device)
+        metrics["bits_per_dim_images"] = len(images)
     return metrics
 
 
@@ -173,9 +257,15 @@ def train_recipe(
     train, val = train_val_split(data, val_size=max(1, min(val_size, len(data) // 5)), seed=recipe.train.seed)
     torch.manual_seed(recipe.train.seed)  # the initial weights
     model = build_model(recipe.model, **recipe.model_config)
-    history = fit(model, train, val, recipe.train, device=device, progress=progress)
+    trainer = TRAINERS[recipe.model][0] if recipe.model in TRAINERS else fit
+    start = time.perf_counter()
+    history = trainer(model, train, val, recipe.train, device=device, progress=progress)
+    train_seconds = time.perf_counter() - start
     test = load_fashion_mnist("test", root=data_root)
-    metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, device)
+    if recipe.model in TRAINERS:
+        metrics = evaluate_new_model(model, test, device, data_root)
+    else:
+        metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, device)
     metadata = {
         "command": command,
         "recipe": name,
@@ -188,6 +278,8 @@ def train_recipe(
         "device": str(device),
         "metrics": metrics,
     }
+    if recipe.model in TRAINERS:  # the VAEs' cards predate this field: their time is the epochs' sum
+        metadata["train_seconds"] = train_seconds
     card = {**metadata, "model": recipe.model, "model_config": dataclasses.asdict(model.config)}
     card.update(history=history.to_dict(), **environment_metadata())
     if out is not None:

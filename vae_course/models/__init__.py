@@ -7,8 +7,11 @@ import dataclasses
 import torch
 from torch import nn
 
+from ..classifier import ClassifierConfig, FashionClassifier
 from .autoencoder import MLPAutoencoder, MLPAutoencoderConfig
 from .conv_vae import ConvVAE, ConvVAEConfig
+from .dcgan import DCGAN, DCGANConfig
+from .ddpm import DDPM, DDPMConfig
 from .mlp_vae import MLPVAE, MLPVAEConfig
 
 # name -> (model class, config class); the name is what checkpoints and the CLI use
@@ -16,7 +19,11 @@ MODELS: dict[str, tuple[type[nn.Module], type]] = {
     "mlp_autoencoder": (MLPAutoencoder, MLPAutoencoderConfig),
     "mlp_vae": (MLPVAE, MLPVAEConfig),
     "conv_vae": (ConvVAE, ConvVAEConfig),
+    "dcgan": (DCGAN, DCGANConfig),
+    "ddpm": (DDPM, DDPMConfig),
+    "classifier": (FashionClassifier, ClassifierConfig),
 }
+AUTOENCODERS = ("mlp_autoencoder", "mlp_vae", "conv_vae")  # the models with encode(x) and decode(z)
 
 
 def model_name(model: nn.Module) -> str:
@@ -36,7 +43,7 @@ def build_config(name: str, **config) -> object:
     unknown = set(config) - fields
     if unknown:
         raise ValueError(f"{name} has no option(s) {sorted(unknown)}; it takes {sorted(fields)}")
-    if isinstance(config.get("channels"), list):  # a checkpoint stores the tuple as a list
+    if isinstance(config.get("channels"), list):  # a checkpoint stores a tuple as a list
         config["channels"] = tuple(config["channels"])
     return config_cls(**config)
 
@@ -68,16 +75,23 @@ def decode(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
 
 def is_vae(model: nn.Module) -> bool:
     """True for models whose ``encode`` returns ``(mu, logvar)``."""
-    return not isinstance(model, MLPAutoencoder)
+    return isinstance(model, (MLPVAE, ConvVAE))
 
 
 __all__ = [
+    "AUTOENCODERS",
+    "DCGAN",
+    "DDPM",
+    "MLPVAE",
     "MODELS",
+    "ClassifierConfig",
     "ConvVAE",
     "ConvVAEConfig",
+    "DCGANConfig",
+    "DDPMConfig",
+    "FashionClassifier",
     "MLPAutoencoder",
     "MLPAutoencoderConfig",
-    "MLPVAE",
     "MLPVAEConfig",
     "build_config",
     "build_model",
