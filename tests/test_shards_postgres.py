@@ -36,24 +36,7 @@ pytestmark = [
 
 # The command under test, in one place (it will become ``python -m classgrade autograde``).
 AUTOGRADE = [sys.executable, "-m", "classgrade", "autograde"]
-# Short limits, no PyTorch preloaded (as in test_autograde.py), one notebook at a time per shard.
-FAST = [
-    "--timeout-cell",
-    "3",
-    "--timeout-notebook",
-    "6",
-    "--memory-mb",
-    "2048",
-    "--output-limit-mb",
-    "1",
-    "--preload",
-    "",
-    "--warmup",
-    "",
-    "--quiet",
-    "--jobs",
-    "1",
-]
+FAST = [*support.FAST, "--jobs", "1"]  # one notebook at a time per shard
 SHARDS = 3
 # Eight students: sorted, shard k takes students k, k+3, k+6. Shard 1 (student1, student4,
 # student7) is the one killed: student7's notebook sleeps until the notebook limit, so the shard is
@@ -187,31 +170,6 @@ def make_class(course: Path, db_url: str | None) -> Path:
     return course
 
 
-def grades_table(db_url: str) -> list[tuple]:
-    """Every grade and comment of the gradebook, sorted (support.grades_table, for any URL)."""
-    from nbgrader.api import Gradebook
-
-    rows = []
-    with Gradebook(db_url, "test") as gb:
-        for submission in gb.assignment_submissions(support.ASSIGNMENT):
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    rows.append(
-                        (
-                            submission.student_id,
-                            notebook.name,
-                            grade.name,
-                            grade.auto_score,
-                            grade.manual_score,
-                            grade.needs_manual_grade,
-                        )
-                    )
-                for comment in notebook.comments:
-                    rows.append((submission.student_id, notebook.name, comment.name, comment.auto_comment))
-            rows.append((submission.student_id, "score", round(submission.score, 6), submission.max_score))
-    return sorted(rows, key=json.dumps)
-
-
 def row_counts(db_url: str) -> dict[str, int]:
     """Rows of nbgrader's submission tables, straight from PostgreSQL."""
     import sqlalchemy
@@ -257,7 +215,7 @@ def sharded(postgres, tmp_path_factory):
         assert killed.poll() is None, "shard 1 finished before it could be killed"
         killed.send_signal(signal.SIGKILL)  # in the middle of student7's notebook
         killed.communicate()
-        partial = grades_table(postgres)
+        partial = support.grades_table(postgres)
         started.append(rerun := grade(course, "--shard", f"{KILLED}/{SHARDS}"))  # while the others still grade
         outputs = {k: finished(process) for k, process in {**shards, KILLED: rerun}.items()}
     finally:
@@ -303,7 +261,7 @@ def test_the_gradebook_equals_a_single_machine_sqlite_grading(sharded, tmp_path)
     _course, db_url, _partial, _outputs = sharded
     single = make_class(tmp_path / "course", None)
     finished(grade(single))
-    assert grades_table(db_url) == grades_table(f"sqlite:///{single / 'gradebook.db'}")
+    assert support.grades_table(db_url) == support.grades_table(f"sqlite:///{single / 'gradebook.db'}")
 
 
 def test_export_and_feedback_work_on_the_postgres_gradebook(sharded):

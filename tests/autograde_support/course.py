@@ -339,12 +339,16 @@ def submit_all(course: Path, students=None) -> list[str]:
     return students
 
 
-def grades_table(course: Path, assignment: str = ASSIGNMENT) -> list[tuple]:
-    """Every grade and comment of the gradebook, sorted: what must match between two gradings."""
+def grades_table(course: Path | str, assignment: str = ASSIGNMENT) -> list[tuple]:
+    """Every grade and comment of a gradebook, sorted: what must match between two gradings.
+
+    ``course`` is a course folder (its ``gradebook.db``) or a database URL (a PostgreSQL gradebook).
+    """
     from nbgrader.api import Gradebook
 
+    url = course if isinstance(course, str) and "://" in course else f"sqlite:///{Path(course) / 'gradebook.db'}"
     rows = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(url, "test") as gb:
         for submission in gb.assignment_submissions(assignment):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
@@ -362,3 +366,8 @@ def grades_table(course: Path, assignment: str = ASSIGNMENT) -> list[tuple]:
                     rows.append((submission.student_id, notebook.name, comment.name, comment.auto_comment))
             rows.append((submission.student_id, "score", round(submission.score, 6), submission.max_score))
     return sorted(rows, key=json.dumps)
+
+
+# Short limits for the tiny course's command line, and no PyTorch preloaded: it does not need it.
+FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
+        "--preload", "", "--warmup", "", "--quiet"]  # fmt: skip

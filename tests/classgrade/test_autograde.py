@@ -28,22 +28,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning"),
 ]
 
-# Short limits, and no PyTorch preloaded: the tiny assignment does not need it.
-FAST = [
-    "--timeout-cell",
-    "3",
-    "--timeout-notebook",
-    "6",
-    "--memory-mb",
-    "2048",
-    "--output-limit-mb",
-    "1",
-    "--preload",
-    "",
-    "--warmup",
-    "",
-    "--quiet",
-]
+FAST = support.FAST
 BENIGN = ["correct", "wrong", "empty", "written"]
 NBGRADER_COMPATIBLE = [
     "correct",
