@@ -76,9 +76,7 @@ def classifier_features(
     device: str | torch.device | None = None,
 ) -> torch.Tensor:
     """Features of ``images`` (N, 1, 28, 28), in eval mode, as float64 on the CPU: (N, feature_dim)."""
-    device = resolve_device(device) if device is not None else next(classifier.parameters()).device
-    classifier.to(device).eval()
-    return torch.cat([classifier.features(x.to(device)).double().cpu() for x in Batches(images, batch_size)])
+    return _in_batches(classifier, images, batch_size, device, lambda x: classifier.features(x).double())
 
 
 @torch.no_grad()
@@ -89,9 +87,14 @@ def predict_classes(
     device: str | torch.device | None = None,
 ) -> torch.Tensor:
     """The most likely class of each image: (N,) int64 on the CPU."""
+    return _in_batches(classifier, images, batch_size, device, lambda x: classifier(x).argmax(1))
+
+
+def _in_batches(classifier: FashionClassifier, images, batch_size: int, device, apply) -> torch.Tensor:
+    """``apply`` to ``images`` batch by batch, on ``device`` (default: the classifier's), in eval mode."""
     device = resolve_device(device) if device is not None else next(classifier.parameters()).device
     classifier.to(device).eval()
-    return torch.cat([classifier(x.to(device)).argmax(1).cpu() for x in Batches(images, batch_size)])
+    return torch.cat([apply(x.to(device)).cpu() for x in Batches(images, batch_size)])
 
 
 def accuracy(classifier: FashionClassifier, data: ImageSet, device: str | torch.device | None = None) -> float:
