@@ -63,7 +63,7 @@ class AutogradeOptions:
     kernel_start: str = "fork"  # fork: from a warm worker; spawn: a fresh interpreter, like nbgrader
     preload: tuple[str, ...] | None = None  # imported once per worker (fork mode); None: ClassGrade.preload
     warmup: str | None = None  # code run once per worker; None: ClassGrade.warmup
-    threads: int | None = None  # math threads per kernel; None: CPU count // jobs
+    threads: int | None = None  # math threads per kernel; None: 1 (hidden tests use small tensors)
     only_new: bool = False  # skip submissions already graded and not resubmitted (nbgrader's default)
     restore_deleted: bool = True  # add deleted grade and task cells back (OverwriteCells.add_missing_cells)
     isolate: bool = True  # namespaces and Landlock (limits always apply)
@@ -235,7 +235,10 @@ def kernel_env(options: AutogradeOptions, settings: ClassGrade, threads: int) ->
 
 
 def _threads(options: AutogradeOptions) -> int:
-    return options.threads or max(1, (os.cpu_count() or 1) // max(1, options.jobs))
+    # One thread: grading works on small tensors, and a kernel's threads spin against the coordinator and
+    # the other workers (bench_autograde --course 4 on 2 cores: '*' --jobs 1 with 2 threads took 321 s and
+    # hit cell time-outs; --jobs 2 with 1 thread each, 29 s).
+    return options.threads or 1
 
 
 def _preload(options: AutogradeOptions, settings: ClassGrade) -> tuple[str, ...]:

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Python code each worker runs once (default: ClassGrade.warmup, the first "
         "torch.testing.assert_close; '' for none)",
     )
-    grade.add_argument("--threads", type=int, help="math threads per kernel (default: CPU count // jobs)")
+    grade.add_argument("--threads", type=int, help="math threads per kernel (default: 1)")
     grade.add_argument(
         "--only-new", action="store_true", help="skip submissions already graded and unchanged (nbgrader's default)"
     )
