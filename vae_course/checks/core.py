@@ -246,6 +246,15 @@ def expect_like(got, like: torch.Tensor, what: str, case: str, shape_hint=None) 
     return got
 
 
+def expect_gradients(got, expected, names, of: str, case: str) -> None:
+    """Each gradient in ``got`` exists and matches ``expected``: ``of`` names the differentiated
+    quantity ("the KL"), ``names`` the inputs in order ("mu", "logvar")."""
+    for name, g, e in zip(names, got, expected):
+        if g is None:
+            raise CheckFailure(f"No gradient reaches {name} ({case}).", hint="no-gradient")
+        expect_close(g, e, f"the gradient of {of} with respect to {name}", case)
+
+
 def expect_close(got, expected: torch.Tensor, what: str, case: str, candidates=None, shape_hint=None) -> None:
     """``got`` equals ``expected`` within :func:`tolerance`, else a failure that names the mistake.
 
