@@ -1,8 +1,9 @@
 """GPU benchmark (issue 6): the PyTorch example's DataLoader recipe against ``vae_course.fit``.
 
 For the MLP VAE (784-400-20) and the convolutional VAE (12-D latent), each trained with Adam at
-lr 1e-3 on batches of 128 for 30 epochs, eager, with ``compile=True`` and with
-``compile="reduce-overhead"`` (CUDA graphs): seconds per training epoch, the speed-up over the recipe,
+lr 1e-3 on batches of 128 for 30 epochs, eager, with ``compile=True``, with
+``compile="reduce-overhead"`` (CUDA graphs of the loss and its gradient) and with ``cuda_graph=True``
+(the whole step as one CUDA graph; also with ``compile=True``): seconds per training epoch, the speed-up over the recipe,
 the test -ELBO per image, the end-to-end time (loading the data, all epochs and the test
 evaluation), the one-off cost of the first epoch (compilation, when ``compile=True``), and the time
 per epoch against the arithmetic floor: FLOPs per epoch over the GPU's peak float32 rate.
@@ -20,6 +21,7 @@ to end; test -ELBO the same within noise.
     python bench/bench_gpu.py --models mlp_vae    # the measurement, one model at a time (each
     python bench/bench_gpu.py --models conv_vae   # about 3-5 min); merged into one results file
     python bench/bench_gpu.py --device cpu --epochs 1 --quick   # smoke test, any machine
+    python bench/bench_gpu.py --models mlp_vae --variants cuda-graph   # one variant, merged with the others' runs
 
 Results go to ``bench/results/gpu-<gpu-name>.md`` (and ``.json``), or ``--out``; smoke runs and
 runs on other devices go to a temporary folder unless ``--out`` says otherwise.
@@ -113,24 +115,55 @@ def flops_per_step(model_name: str, config: dict, device: torch.device) -> int:
     return counter.get_total_flops()
 
 
-def bench_model(key: str, device: torch.device, args: argparse.Namespace) -> dict:
-    """All variants of one model, with its FLOP count; prints a line per finished run."""
+# variant key -> (name in the tables, run_library's switches); "recipe" is the baseline every speed-up divides
+VARIANTS = {
+    "recipe": ("recipe (DataLoader)", None),
+    "eager": ("vae_course", {}),
+    "compile": ("vae_course, compile=True", {"compile": True}),
+    "reduce-overhead": ('vae_course, compile="reduce-overhead"', {"compile": "reduce-overhead"}),
+    "cuda-graph": ("vae_course, cuda_graph=True", {"cuda_graph": True}),
+    "compile+cuda-graph": ("vae_course, compile=True, cuda_graph=True", {"compile": True, "cuda_graph": True}),
+}
+CUDA_ONLY = ("reduce-overhead", "cuda-graph", "compile+cuda-graph")  # elsewhere the same as another variant
+
+
+def chosen_variants(args: argparse.Namespace, device: torch.device) -> list[str]:
+    """The variant keys to run: --variants, less the compiled ones with --no-compile and CUDA's elsewhere."""
+    keys = args.variants or list(VARIANTS)
+    if args.no_compile:
+        keys = [key for key in keys if "compile" not in key and key != "reduce-overhead"]
+    if device.type != "cuda":
+        keys = [key for key in keys if key not in CUDA_ONLY]
+    return keys
+
+
+def bench_model(key: str, device: torch.device, args: argparse.Namespace, variants: list[str]) -> dict:
+    """The chosen variants of one model, with its FLOP count; prints a line per finished run."""
     model_name, config, make_recipe_model = MODELS[key]
     subsets = {"train_subset": QUICK_TRAIN, "test_subset": QUICK_TEST} if args.quick else {}
-    runs: list[Run] = [run_recipe("recipe (DataLoader)", make_recipe_model, device, args.epochs, args.seed, **subsets)]
-    _progress(key, runs[-1])
-    variants = [("vae_course", False)]
-    if not args.no_compile:
-        variants.append(("vae_course, compile=True", True))
-    if not args.no_compile and device.type == "cuda":  # elsewhere the same as compile=True
-        variants.append(('vae_course, compile="reduce-overhead"', "reduce-overhead"))
-    for name, compile in variants:
-        runs.append(run_library(name, model_name, config, device, args.epochs, args.seed, compile, **subsets))
+    runs: list[Run] = []
+    for variant in variants:
+        name, switches = VARIANTS[variant]
+        if switches is None:
+            runs.append(run_recipe(name, make_recipe_model, device, args.epochs, args.seed, **subsets))
+        else:
+            runs.append(run_library(name, model_name, config, device, args.epochs, args.seed, **switches, **subsets))
         _progress(key, runs[-1])
     images = QUICK_TRAIN if args.quick else TRAIN_IMAGES
     flops_epoch = flops_per_step(model_name, config, device) * images / BATCH_SIZE
     return {"model": key, "config": config, "images": images, "flops_per_epoch": flops_epoch,
             "runs": [run.to_dict() for run in runs]}  # fmt: skip
+
+
+def merge_runs(earlier: dict | None, entry: dict) -> dict:
+    """``entry`` with the runs of ``earlier`` (same model, epochs and images) that it did not re-measure, recipe first."""
+    if earlier is None or (earlier["epochs"], earlier["images"]) != (entry["epochs"], entry["images"]):
+        return entry
+    names = [name for name, _ in VARIANTS.values()]
+    runs = {run["name"]: run for run in earlier["runs"]} | {run["name"]: run for run in entry["runs"]}
+    if names[0] not in runs:
+        raise SystemExit("no recipe run for this model and epoch count: run the 'recipe' variant too")
+    return entry | {"runs": sorted(runs.values(), key=lambda run: names.index(run["name"]))}
 
 
 def _progress(key: str, run: Run) -> None:
@@ -164,9 +197,10 @@ def report(results: dict) -> str:
                          f"{recipe['median'] / run['median']:.1f}x",
                          _maybe(floor and run["median"] / floor, ".0f")])  # fmt: skip
         floor_text = f"{floor * 1e3:.2f} ms" if floor else "n/a"
+        commands = dict.fromkeys(f"{run.get('date', entry['date'])}: `{run.get('command', entry['command'])}`"
+                                 for run in entry["runs"])  # fmt: skip
         bars.append(f"- {key}: {entry['flops_per_epoch'] / 1e12:.3f} TFLOP per epoch "
-                    f"({entry['images']} images), floor {floor_text} per epoch; run {entry['date']}: "
-                    f"`{entry['command']}`")  # fmt: skip
+                    f"({entry['images']} images), floor {floor_text} per epoch; runs {'; '.join(commands)}")  # fmt: skip
         bars += _bars(key, entry)
     lines += [table(headers, rows), "", "Speed-up: the recipe's median seconds per epoch over this row's. "
               "x floor: median seconds per epoch over the arithmetic floor. One-off: first epoch minus "
@@ -213,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS))
     parser.add_argument("--no-compile", action="store_true", help="skip the compiled runs")
     parser.add_argument(
+        "--variants", nargs="+", choices=list(VARIANTS),
+        help="run only these (default: all); the others' runs from an earlier run on this device are kept",
+    )  # fmt: skip
+    parser.add_argument(
         "--quick", action="store_true", help=f"smoke test: {QUICK_TRAIN} train and {QUICK_TEST} test images"
     )
     parser.add_argument("--peak-tflops", type=float, help="peak FP32 TFLOPS for the floor (default: by GPU name)")
@@ -237,15 +275,20 @@ def main(argv: list[str] | None = None) -> int:
     json_path = out.with_suffix(".json")
     results = {"environment": env, "peak_tflops": peak, "peak_source": peak_source, "quick": args.quick,
                "precision": float32_precision(), "models": {}}  # fmt: skip
-    if json_path.exists():  # keep the other models' entries from an earlier run on this device
-        earlier = json.loads(json_path.read_text())
-        if earlier["environment"]["device_name"] == env["device_name"] and earlier["quick"] == args.quick:
-            results["models"] = {k: v for k, v in earlier["models"].items() if k not in args.models}
-    start = time.perf_counter()
+    earlier = {}
+    if json_path.exists():  # keep the other models' entries, and runs not re-measured, from an earlier run here
+        stored = json.loads(json_path.read_text())
+        if stored["environment"]["device_name"] == env["device_name"] and stored["quick"] == args.quick:
+            earlier = stored["models"]
+            results["models"] = dict(earlier)
+    variants = chosen_variants(args, device)
+    command, start = shlex.join(["python", *sys.argv]), time.perf_counter()
     for key in args.models:
-        entry = bench_model(key, device, args)
-        entry.update(command=shlex.join(["python", *sys.argv]), date=env["date"], epochs=args.epochs)
-        results["models"][key] = entry
+        entry = bench_model(key, device, args, variants)
+        for run in entry["runs"]:
+            run.update(command=command, date=env["date"])
+        entry.update(command=command, date=env["date"], epochs=args.epochs)
+        results["models"][key] = merge_runs(earlier.get(key), entry)
         write_json(json_path, results)  # after every model, so a cut-off run keeps what it measured
         out.write_text(report(results))
     print(f"\n{report(results)}\nwrote {out} and {json_path} ({time.perf_counter() - start:.0f} s)")

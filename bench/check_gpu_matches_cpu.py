@@ -43,11 +43,21 @@ import common  # noqa: F401  (puts this checkout's vae_course first on sys.path)
 import torch
 
 import vae_course
+from vae_course.cuda_graph import GraphedStep
 from vae_course.device import resolve_device, tf32_mode
 from vae_course.gaussian import kl_divergence, reparameterize
 from vae_course.losses import reconstruction_loss
 from vae_course.models import build_model
-from vae_course.train import TrainConfig, build_optimizer, compile_step, fit, step_losses
+from vae_course.train import (
+    StepState,
+    TrainConfig,
+    build_optimizer,
+    compile_step,
+    fit,
+    step_losses,
+    train_step,
+    uses_cuda_graph,
+)
 
 STEPS = 20
 MODELS = {"mlp_vae": {"hidden_dim": 400, "latent_dim": 20}, "conv_vae": {"latent_dim": 12}}
@@ -115,20 +125,24 @@ def pinned_inputs(latent_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def train_steps(model, batches, eps, config: TrainConfig, device: torch.device) -> dict:
-    """fit's step (optimizer, compile, precision) on pinned batches and noise; what the checks compare."""
+    """fit's step (optimizer, compile, precision, CUDA graph) on pinned batches and noise; what the checks compare."""
     model = copy.deepcopy(model).to(device).train()
     start = flat(model.parameters())
     optimizer = build_optimizer(model, config, device)
     step_fn = compile_step(config.compile) if config.compile else step_losses
+    state = StepState.on(device)
+
+    def step(x: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        return train_step(model, optimizer, step_fn, config, state, x, noise)
+
+    if uses_cuda_graph(config, device):
+        step = GraphedStep(step)
     losses, first_grads = [], None
     with tf32_mode(config.tf32, device):
         for x, noise in zip(batches, eps):
-            loss, _ = step_fn(model, x.to(device), config.kind, config.beta, noise.to(device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss = step(x.to(device), noise.to(device))
             if first_grads is None:
-                first_grads = flat(p.grad for p in model.parameters())
-            optimizer.step()
+                first_grads = flat(p.grad for p in model.parameters())  # Adam leaves the gradients alone
             losses.append(loss.detach().clone())  # a CUDA graph's output is overwritten by the next replay
     return {"losses": torch.stack(losses).double().cpu(), "grads": first_grads,
             "update": flat(model.parameters()) - start, "model": model}  # fmt: skip
@@ -168,10 +182,13 @@ class Checks:
 def check_steps(checks: Checks, device: torch.device, compile: bool) -> dict:
     """Check 1 for every model and configuration; returns each model's CPU-trained weights."""
     configs = {"default": TrainConfig(), "tf32=False": TrainConfig(tf32=False), "tf32=True": TrainConfig(tf32=True)}
+    if device.type == "cuda":
+        configs["cuda_graph=True"] = TrainConfig(cuda_graph=True)
     if compile:
         configs["compile=True"] = TrainConfig(compile=True)
         if device.type == "cuda":
             configs["compile=reduce-overhead"] = TrainConfig(compile="reduce-overhead")
+            configs["compile=True, cuda_graph=True"] = TrainConfig(compile=True, cuda_graph=True)
     trained = {}
     for model_name, model_config in MODELS.items():
         torch.manual_seed(0)
@@ -212,19 +229,24 @@ def check_evaluation(checks: Checks, device: torch.device, trained: dict, test: 
 
 
 def check_training(checks: Checks, device: torch.device, train: torch.Tensor, test: torch.Tensor, epochs: int) -> None:
-    """Check 3: fit on each device, the test -ELBO within seed noise."""
+    """Check 3: fit on each device (on CUDA, also with cuda_graph=True), the test -ELBO within seed noise."""
+    runs = [
+        (device.type, device, TrainConfig(epochs=epochs)),
+        ("cpu, the reference", torch.device("cpu"), TrainConfig(epochs=epochs)),
+    ]
+    if device.type == "cuda":
+        runs.append(("cuda, cuda_graph=True", device, TrainConfig(epochs=epochs, cuda_graph=True)))
     results = {}
-    for d in (device, torch.device("cpu")):
+    for label, d, config in runs:
         torch.manual_seed(0)
         model = build_model("mlp_vae", **MODELS["mlp_vae"])
-        fit(model, train, None, TrainConfig(epochs=epochs), device=d, progress=False)
-        results[d.type] = vae_course.evaluate_negative_elbo(model, test, device=d)["negative_elbo"]
+        fit(model, train, None, config, device=d, progress=False)
+        results[label] = vae_course.evaluate_negative_elbo(model, test, device=d)["negative_elbo"]
     print(f"  fit, mlp_vae, {epochs} epochs: test -ELBO {results}")
-    checks.add(
-        f"training, mlp_vae, {epochs} epochs: test -ELBO, nats",
-        abs(results[device.type] - results["cpu"]),
-        TRAINING_NOISE_NATS,
-    )
+    for label, value in results.items():
+        if label != "cpu, the reference":
+            checks.add(f"training, mlp_vae, {epochs} epochs, {label}: test -ELBO against the CPU's, nats",
+                       abs(value - results["cpu, the reference"]), TRAINING_NOISE_NATS)  # fmt: skip
 
 
 def count_syncs(device: torch.device, images: torch.Tensor, config: TrainConfig) -> int:
@@ -244,9 +266,12 @@ def count_syncs(device: torch.device, images: torch.Tensor, config: TrainConfig)
 def check_syncs(checks: Checks, device: torch.device, train: torch.Tensor, compile: bool) -> None:
     """Check 4: syncs grow with steps only through check_every."""
     few, many, check_every = 50, 200, 50
-    modes = [False] + ([True, "reduce-overhead"] if compile else [])
-    for mode in modes:
-        label, config = f"compile={mode}", TrainConfig(epochs=1, check_every=check_every, compile=mode)
+    configs = {"compile=False": TrainConfig(epochs=1, check_every=check_every),
+               "cuda_graph=True": TrainConfig(epochs=1, check_every=check_every, cuda_graph=True)}  # fmt: skip
+    if compile:
+        for mode in (True, "reduce-overhead"):
+            configs[f"compile={mode}"] = TrainConfig(epochs=1, check_every=check_every, compile=mode)
+    for label, config in configs.items():
         count_syncs(device, train[: few * 128], config)  # warm-up: compilation, cuDNN, allocator
         counts = [count_syncs(device, train[: n * 128], config) for n in (few, many)]
         print(f"  syncs, {label}: {counts[0]} in {few} steps, {counts[1]} in {many} steps")

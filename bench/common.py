@@ -189,6 +189,7 @@ def run_library(
     compile: bool | str = False,
     train_subset: int | None = None,
     test_subset: int | None = None,
+    cuda_graph: bool = False,
 ) -> Run:
     """Train with :func:`vae_course.fit` (same batch size, learning rate and epochs) and evaluate."""
     start = time.perf_counter()
@@ -197,7 +198,9 @@ def run_library(
         train = train[:train_subset]
     torch.manual_seed(seed)
     model = build_model(model_name, **model_config)
-    config = TrainConfig(epochs=epochs, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed, compile=compile)
+    config = TrainConfig(
+        epochs=epochs, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed, compile=compile, cuda_graph=cuda_graph
+    )
     history = fit(model, train, None, config, device=device, progress=False)
     test = vae_course.evaluate_negative_elbo(model, _test_images(test_subset), device=device)
     return Run(name, history.column("seconds"), history.column("train_loss"), test, time.perf_counter() - start)

@@ -6,12 +6,10 @@ synchronisation) only every ``check_every`` steps, to catch a NaN loss, and at t
 No step copies between host and device or calls ``.item()``, so a GPU never waits for Python.
 
 Speed switches in :class:`TrainConfig`: ``compile`` (off by default) compiles the loss and its
-gradient; ``fused_adam`` (on) and ``tf32`` act on CUDA only, so the defaults train on the CPU (and
-on Apple's MPS) exactly as plain eager PyTorch does. CUDA graphs come only through
-``compile="reduce-overhead"``, whose graph trees manage the static input and output buffers; we
-write none by hand, since that needs static batch shapes (the last batch is smaller), copies into
-static inputs, a capturable optimizer and registered random-number state: a second training loop
-to keep correct, for a step of a few dozen small kernels.
+gradient; ``fused_adam`` (on), ``tf32`` and ``cuda_graph`` (off) act on CUDA only, so the defaults
+train on the CPU (and on Apple's MPS) exactly as plain eager PyTorch does. ``cuda_graph`` records
+the whole step, Adam's update included, as one CUDA graph (:mod:`vae_course.cuda_graph`);
+``compile="reduce-overhead"`` graphs only the loss and its gradient.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .cuda_graph import GraphedStep
 from .data import Batches, ImageSet
 from .device import resolve_device, tf32_mode
 from .gaussian import kl_divergence
@@ -54,6 +53,8 @@ class TrainConfig:
     fused_adam: bool = True  # CUDA only: Adam's update as one fused kernel (same math, ~1e-7 rounding)
     tf32: bool | None = None  # CUDA only: True allows TF32 tensor cores in float32 matmuls and convs
     # (~1e-3 relative error per product), False forbids them, None keeps PyTorch's settings (TF32 convs)
+    cuda_graph: bool = False  # CUDA only: record each full batch's whole step as one CUDA graph and
+    # replay it (same kernels, one launch); not with compile="reduce-overhead", which has its own graphs
 
     def __post_init__(self):
         require_int("epochs", self.epochs, 1, MAX_EPOCHS)
@@ -70,6 +71,12 @@ class TrainConfig:
             raise ValueError(f"compile must be True, False or a torch.compile mode, got {self.compile!r}")
         if self.tf32 is not None and not isinstance(self.tf32, bool):
             raise ValueError(f"tf32 must be True, False or None, got {self.tf32!r}")
+        if not isinstance(self.cuda_graph, bool):
+            raise ValueError(f"cuda_graph must be True or False, got {self.cuda_graph!r}")
+        if self.cuda_graph and self.compile == "reduce-overhead":
+            raise ValueError(
+                'cuda_graph=True records the whole step; it cannot hold compile="reduce-overhead"\'s graphs'
+            )
 
 
 RENAMED_FIELDS = {"reconstruction": "kind"}  # old TrainConfig field -> new, for cards and checkpoints
@@ -169,10 +176,19 @@ def compile_step(mode: bool | str = True) -> Callable[..., tuple[torch.Tensor, t
     return torch.compile(step_losses, dynamic=False, mode=None if mode is True else mode)
 
 
+def uses_cuda_graph(config: TrainConfig, device: torch.device) -> bool:
+    """Whether ``fit`` records its step as a CUDA graph: asked for, and on CUDA."""
+    return config.cuda_graph and device.type == "cuda"
+
+
 def build_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    """Adam with ``config.lr``; fused into one kernel on CUDA when ``config.fused_adam`` (else PyTorch's default)."""
+    """Adam with ``config.lr``; fused into one kernel on CUDA when ``config.fused_adam`` (else PyTorch's default).
+
+    With a CUDA graph, Adam is ``capturable``: its step count lives on the device, so the graph can hold it.
+    """
     fused = True if device.type == "cuda" and config.fused_adam else None
-    return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused)
+    capturable = uses_cuda_graph(config, device)
+    return torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused, capturable=capturable)
 
 
 @torch.no_grad()
@@ -191,6 +207,56 @@ def average_loss_terms(
     return reconstruction, kl
 
 
+@dataclass
+class StepState:
+    """What the steps of an epoch accumulate on the device; the host reads it every ``check_every`` steps.
+
+    The tensors are made once per ``fit`` and reset in place, so that a CUDA graph can keep writing them.
+    """
+
+    totals: torch.Tensor  # (2,)  running sums of reconstruction and KL over the epoch
+    step: torch.Tensor  # ()  steps taken in this epoch
+    bad_step: torch.Tensor  # ()  first step with a non-finite loss, or -1
+
+    @classmethod
+    def on(cls, device: torch.device) -> StepState:
+        return cls(torch.zeros(2, device=device), torch.zeros((), dtype=torch.long, device=device),
+                   torch.full((), -1, dtype=torch.long, device=device))  # fmt: skip
+
+    def reset(self) -> None:
+        self.totals.zero_()
+        self.step.zero_()
+        self.bad_step.fill_(-1)
+
+
+def train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    step_fn: Callable[..., tuple[torch.Tensor, torch.Tensor]],
+    config: TrainConfig,
+    state: StepState,
+    x: torch.Tensor,
+    eps: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One optimizer step on the batch ``x``, its sums added to ``state``; returns the loss, detached. No host reads.
+
+    ``eps`` (B, D) pins the reparameterization noise (device comparisons); gradients are set to None
+    before ``backward``, so that the step can be recorded as a CUDA graph (:mod:`vae_course.cuda_graph`).
+    """
+    if eps is None:
+        loss, sums = step_fn(model, x, config.kind, config.beta)  # (), (2,)
+    else:
+        loss, sums = step_fn(model, x, config.kind, config.beta, eps)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    state.totals += sums
+    state.step += 1
+    not_finite = ~torch.isfinite(loss.detach())
+    state.bad_step.copy_(torch.where(not_finite & (state.bad_step < 0), state.step, state.bad_step))
+    return loss.detach()  # a loss kept with its graph would keep autograd's nodes, and their stream, alive
+
+
 def _raise_if_not_finite(bad_step: torch.Tensor, epoch: int) -> None:
     step = int(bad_step)  # one host-device synchronisation
     if step >= 0:
@@ -201,35 +267,26 @@ def _raise_if_not_finite(bad_step: torch.Tensor, epoch: int) -> None:
 
 
 def _train_epoch(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
+    step: Callable[[torch.Tensor], torch.Tensor],
+    state: StepState,
     batches: Batches,
-    step_fn: Callable[..., tuple[torch.Tensor, torch.Tensor]],
     config: TrainConfig,
     epoch: int,
     progress: bool,
 ) -> tuple[float, float]:
-    """One pass over ``batches``; returns mean reconstruction and KL per image.
+    """One pass over ``batches`` through ``step`` (which adds to ``state``); returns mean reconstruction and KL.
 
     Nothing in a step waits for the device: the sums and the first bad step stay tensors, read
     (one synchronisation each) every ``config.check_every`` steps and once at the end.
     """
-    device = batches.images.device
-    totals = torch.zeros(2, device=device)  # running sums of reconstruction and KL
-    bad_step = torch.tensor(-1, device=device)  # first step with a non-finite loss, or -1
+    state.reset()
     bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=False)
-    for step, x in enumerate(bar, start=1):
-        loss, sums = step_fn(model, x, config.kind, config.beta)  # (), (2,)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        totals += sums
-        not_finite = ~torch.isfinite(loss.detach())
-        bad_step = torch.where(not_finite & (bad_step < 0), step, bad_step)
-        if step % config.check_every == 0:
-            _raise_if_not_finite(bad_step, epoch)
-    _raise_if_not_finite(bad_step, epoch)
-    reconstruction, kl = (totals / batches.images.shape[0]).tolist()
+    for number, x in enumerate(bar, start=1):
+        step(x)
+        if number % config.check_every == 0:
+            _raise_if_not_finite(state.bad_step, epoch)
+    _raise_if_not_finite(state.bad_step, epoch)
+    reconstruction, kl = (state.totals / batches.images.shape[0]).tolist()
     return reconstruction, kl
 
 
@@ -267,12 +324,19 @@ def fit(
     batches = Batches(train_images, config.batch_size, shuffle=True, generator=generator)
     optimizer = build_optimizer(model, config, device)
     step_fn = compile_step(config.compile) if config.compile else step_losses
+    state = StepState.on(device)
+
+    def step(x: torch.Tensor) -> torch.Tensor:
+        return train_step(model, optimizer, step_fn, config, state, x)
+
+    if uses_cuda_graph(config, device):
+        step = GraphedStep(step)
     history, best_loss, best_state, stale = History(), math.inf, None, 0
 
     with tf32_mode(config.tf32, device):
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
-            train_reconstruction, train_kl = _train_epoch(model, optimizer, batches, step_fn, config, epoch, progress)
+            train_reconstruction, train_kl = _train_epoch(step, state, batches, config, epoch, progress)
             val_reconstruction = val_kl = None
             if val_images is not None:
                 val_reconstruction, val_kl = average_loss_terms(model, val_images, config.kind)
