@@ -11,6 +11,8 @@ import pytest
 import torch
 from fake_fashion_mnist import make_fake_fashion_mnist
 
+from vae_course import cli
+
 
 def run(*args, root, check=True):
     env = {**os.environ, "VAE_COURSE_DATA": str(root), "PYTHONWARNINGS": "error"}
@@ -88,6 +90,16 @@ def test_recipe_flags_override(tmp_path):
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["recipe"] == "autoencoder_2d" and card["train_config"]["epochs"] == 1
     assert card["model"] == "mlp_autoencoder" and "test_reconstruction_bce" in card["metrics"]
+
+
+def test_speed_switches_reach_the_train_config():
+    parser = cli.build_parser()
+    recipe = cli._recipe(parser.parse_args(["train", "--recipe", "mlp_vae_20d", "--cuda-graph", "--out", "x.pt"]))
+    assert recipe.train.cuda_graph and not recipe.train.compile
+    recipe = cli._recipe(parser.parse_args(["train", "--recipe", "mlp_vae_20d", "--out", "x.pt"]))
+    assert not recipe.train.cuda_graph
+    with pytest.raises(ValueError, match="does not take --cuda-graph"):
+        cli._recipe(parser.parse_args(["train", "--recipe", "dcgan", "--cuda-graph", "--out", "x.pt"]))
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate", "sample"])

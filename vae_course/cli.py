@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--compile", action="store_true", default=None, help="torch.compile the training step (pays off on a GPU)"
     )
+    train.add_argument(
+        "--cuda-graph",
+        action="store_true",
+        default=None,
+        help="on CUDA, record the whole training step as one CUDA graph (4-8x faster epochs; bench/README.md)",
+    )
     train.add_argument("--val-size", type=POSITIVE, default=5000, help="validation images split off the training set")
     train.add_argument(
         "--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)"
