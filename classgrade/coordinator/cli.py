@@ -134,13 +134,19 @@ def options_from(args: argparse.Namespace) -> AutogradeOptions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     put_scripts_on_path()  # nbgrader runs this environment's alembic when it opens the gradebook
     if args.command == "sandbox-check":
         from ..sandbox import check
 
         print(json.dumps(check(), indent=2))
         return 0
+    from ..execution.kernel import socket_path_problem
+
+    problem = socket_path_problem(args.tmp_dir)
+    if problem:
+        parser.error(problem)
     from . import report
     from .autograde import autograde_course, report_folder
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass
@@ -27,6 +28,24 @@ from ..sandbox import linux
 from . import kernel_boot
 
 _BOOTSTRAP = "import sys; exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'))"
+
+UNIX_SOCKET_PATH_MAX = 107  # bytes in a unix socket's path on Linux (sun_path holds 108, with the NUL)
+# What the pool, the runner and jupyter_client add below the temporary folder, at the longest: the worker's
+# folder (pool.py), the notebook's (runner.py), SandboxPaths' socket stem and an ipc port number.
+SOCKET_PATH_TAIL = len("/vae-grade-99-abcdefgh/run-0123abcd/sandbox/run/k-99999")
+
+
+def socket_path_problem(tmp_dir: str | None) -> str | None:
+    """Why kernels cannot start below ``tmp_dir`` (default: the system's), or None: its path is too long."""
+    folder = os.path.abspath(tmp_dir or tempfile.gettempdir())
+    longest = len(os.fsencode(folder)) + SOCKET_PATH_TAIL
+    if longest <= UNIX_SOCKET_PATH_MAX:
+        return None
+    return (
+        f"the temporary folder {folder} is too long for the kernels' sockets: {longest} bytes with the grader's "
+        f"own folders below it, over Linux's {UNIX_SOCKET_PATH_MAX}; choose a --tmp-dir (or TMPDIR) of at most "
+        f"{UNIX_SOCKET_PATH_MAX - SOCKET_PATH_TAIL} bytes"
+    )
 
 
 @dataclass
@@ -54,6 +73,10 @@ class SandboxPaths:
     @property
     def answers(self) -> Path:  # the kernel's answers for the judge (``classgrade.judge.channel``)
         return self.sandbox / "run" / "answers.cga"
+
+    @property
+    def socket_stem(self) -> Path:  # jupyter_client's ipc sockets: this path, then "-" and a number
+        return self.sandbox / "run" / "k"
 
     @property
     def connection_file(self) -> Path:

@@ -247,7 +247,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
     audit_fd, log_fd = _open_above_stdio(audit_path), _open_above_stdio(log_path)
     km = AsyncKernelManager(
         transport="ipc",
-        ip=str(paths.sandbox / "run" / "k"),
+        ip=str(paths.socket_stem),
         transport_encryption="disabled",
         connection_file=str(paths.connection_file),
         kernel_name="python3",

@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -20,6 +21,7 @@ import pytest
 from autograde_support import course as support
 
 from classgrade import sandbox
+from classgrade.execution.kernel import SOCKET_PATH_TAIL, UNIX_SOCKET_PATH_MAX
 
 pytestmark = [
     # nbgrader's Gradebook (read here to compare gradings) triggers SQLAlchemy's autoflush warning.
@@ -113,6 +115,29 @@ def test_jobs_1_and_jobs_2_give_identical_gradebooks(graded_class, tmp_path):
     support.submit_all(serial)
     grade(serial, "--jobs", "1")
     assert support.grades_table(serial) == support.grades_table(course)
+
+
+def test_the_longest_temporary_folder_that_fits_works_and_a_longer_one_is_one_error(tmp_path):
+    """Kernels talk over unix sockets below --tmp-dir, whose paths Linux caps at 107 bytes."""
+    course = support.make_course(tmp_path / "course")
+    support.submit_all(course, ["correct"])
+    room = UNIX_SOCKET_PATH_MAX - SOCKET_PATH_TAIL
+    short = Path(tempfile.mkdtemp(prefix="cg", dir="/tmp"))  # pytest's own tmp_path is already too long
+    longest = short / ("t" * (room - len(str(short)) - 1))
+    longest.mkdir()
+    assert len(str(longest)) == room
+    try:
+        report = grade(course, "--jobs", "1", "--tmp-dir", str(longest))
+    finally:
+        shutil.rmtree(short)
+    assert by_student(report)["correct"]["status"] == ["ok"]
+    written = (course / "reports" / "autograde" / support.ASSIGNMENT / "report.json").stat().st_mtime_ns
+    too_long = longest / "x"
+    command = [sys.executable, "-m", "classgrade", "autograde", support.ASSIGNMENT, "--tmp-dir", str(too_long)]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"too long for the kernels' sockets: {room + 2 + SOCKET_PATH_TAIL} bytes" in result.stderr
+    assert (course / "reports" / "autograde" / support.ASSIGNMENT / "report.json").stat().st_mtime_ns == written
 
 
 def test_regrading_is_idempotent_and_student_regrades_only_that_student(graded_class, tmp_path):
