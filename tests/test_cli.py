@@ -86,9 +86,11 @@ def test_sample_writes_pngs(trained, tmp_path):
 def test_recipe_flags_override(tmp_path):
     make_fake_fashion_mnist(tmp_path / "FashionMNIST" / "raw", n_train=40, n_test=10)
     out = tmp_path / "ae.pt"
-    run("train", "--recipe", "autoencoder_2d", "--epochs", "1", "--quiet", "--out", out, root=tmp_path)
+    run("train", "--recipe", "autoencoder_2d", "--epochs", "1", "--eval-device", "cpu", "--quiet", "--out", out,
+        root=tmp_path)  # fmt: skip
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["recipe"] == "autoencoder_2d" and card["train_config"]["epochs"] == 1
+    assert card.get("eval_device", card["device"]) == "cpu"  # recorded where it differs from the training device
     assert card["model"] == "mlp_autoencoder" and "test_reconstruction_bce" in card["metrics"]
 
 

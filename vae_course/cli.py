@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="on CUDA, record the whole training step as one CUDA graph (4-8x faster epochs; bench/README.md)",
     )
+    train.add_argument(
+        "--eval-device", help="where to measure the card's metrics (default: --device); cpu: reproducible anywhere"
+    )
     train.add_argument("--val-size", type=POSITIVE, default=5000, help="validation images split off the training set")
     train.add_argument(
         "--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)"
@@ -187,6 +190,7 @@ def train_command(args: argparse.Namespace) -> None:
         name=args.recipe,
         data_root=args.data_root,
         device=_device(args.device),
+        eval_device=None if args.eval_device is None else _device(args.eval_device),
         train_subset=args.train_subset,
         val_size=args.val_size,
         iwae_samples=args.iwae_samples,

@@ -205,6 +205,7 @@ def train_recipe(
     name: str | None = None,
     data_root: str | os.PathLike | None = None,
     device: str | torch.device | None = None,
+    eval_device: str | torch.device | None = None,
     train_subset: int | None = None,
     val_size: int = 5000,
     iwae_samples: int = 1000,
@@ -222,6 +223,8 @@ def train_recipe(
             :data:`RECIPES` (the CLI's ``--recipe NAME --epochs 1``); a name given as ``recipe`` is used as is.
         data_root: folder holding ``FashionMNIST/raw/``; see :func:`~vae_course.load_fashion_mnist`.
         device: where to train; default :func:`~vae_course.resolve_device`.
+        eval_device: where to measure the card's metrics; default ``device``. Random draws (samples,
+            noise) differ between a CPU and a GPU, so ``"cpu"`` makes a GPU-trained card reproducible anywhere.
         train_subset: train on the first N training images only (smoke tests).
         val_size: validation images split off the training set (at most a fifth of it).
         iwae_samples, iwae_images: the IWAE estimate in the card; ``iwae_samples=0`` skips it.
@@ -262,10 +265,11 @@ def train_recipe(
     history = trainer(model, train, val, recipe.train, device=device, progress=progress)
     train_seconds = time.perf_counter() - start
     test = load_fashion_mnist("test", root=data_root)
+    eval_device = device if eval_device is None else resolve_device(eval_device)
     if recipe.model in TRAINERS:
-        metrics = evaluate_new_model(model, test, device, data_root)
+        metrics = evaluate_new_model(model, test, eval_device, data_root)
     else:
-        metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, device)
+        metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, eval_device)
     metadata = {
         "command": command,
         "recipe": name,
@@ -280,6 +284,8 @@ def train_recipe(
     }
     if recipe.model in TRAINERS:  # the VAEs' cards predate this field: their time is the epochs' sum
         metadata["train_seconds"] = train_seconds
+    if eval_device != device:
+        metadata["eval_device"] = str(eval_device)
     card = {**metadata, "model": recipe.model, "model_config": dataclasses.asdict(model.config)}
     card.update(history=history.to_dict(), **environment_metadata())
     if out is not None:
