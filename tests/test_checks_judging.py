@@ -169,11 +169,14 @@ def test_a_patched_reference_fools_the_kernel_not_the_judge_on_random_draws(tmp_
     the judge recomputes the reference's draws from the same seeds and fails it."""
     real = diffusion.diffusion_loss
 
-    def wrong(model, x0, alpha_bar, t=None, noise=None, generator=None):
+    def wrong(model, x0, alpha_bar, t=None, noise=None, generator=None):  # twice the loss
         return 2 * real(model, x0, alpha_bar, t, noise, generator)
 
+    def doubled(*args):  # what the notebook makes the reference compute
+        return 2 * real(*args)
+
     with monkeypatch.context() as patch:
-        patch.setattr(diffusion, "diffusion_loss", wrong)
+        patch.setattr(diffusion, "diffusion_loss", doubled)
         kernel, answers = in_kernel(tmp_path, monkeypatch, "check_diffusion_loss", wrong, "random")
     assert kernel == (True, "")
     passed, _ = checks.judge("check_diffusion_loss", "random", answers)
