@@ -24,7 +24,8 @@ Run from the repository root, on a quiet machine (nothing else using the CPU):
     python bench/bench_autograde.py                  # 40 students, about 1 + 3 minutes
     python bench/bench_autograde.py --students 10    # smoke run
     python bench/bench_autograde.py --json bench/results/autograde.json
-    python bench/bench_autograde.py --course 4       # the six assignments, 4 students
+    python bench/bench_autograde.py --course 4       # every assignment, 4 students
+    python bench/bench_autograde.py --course 4 --assignments 10_diffusion   # one of them
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the course here and keep it (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--course", type=int, metavar="N", help="grade the course's own assignments, N students")
+    parser.add_argument(
+        "--assignments", nargs="+", metavar="NAME", help="with --course: only these assignments (default: all)"
+    )
     args = parser.parse_args(argv)
     if args.course:
         return whole_course(args)
@@ -139,16 +143,20 @@ def whole_course(args: argparse.Namespace) -> int:
     from exercise_support import course as exercises
     from exercise_support.answers import ASSIGNMENTS, notebook_path
 
+    unknown = set(args.assignments or ()) - set(ASSIGNMENTS)
+    if unknown:
+        raise SystemExit(f"no such assignment: {', '.join(sorted(unknown))}; choose from {', '.join(ASSIGNMENTS)}")
+    assignments = tuple(args.assignments or ASSIGNMENTS)
     students = [f"student{i:02d}" for i in range(args.course)]
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
         course.mkdir()
         exercises.make_course(course)
         for student in students:
-            for assignment in ASSIGNMENTS:
+            for assignment in assignments:
                 exercises.submit(course, student, assignment, exercises.read_notebook(notebook_path(assignment)))
         print(
-            f"{len(students)} students x {len(ASSIGNMENTS)} assignments in {course}; "
+            f"{len(students)} students x {len(assignments)} assignments in {course}; "
             f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}",
             flush=True,
         )
@@ -162,12 +170,12 @@ def whole_course(args: argparse.Namespace) -> int:
 
         classgrade = [sys.executable, "-m", "classgrade", "autograde"]
         rows = [("nbgrader autograde '*'", timed([sys.executable, "-m", "nbgrader", "autograde", "*"], fresh()))]
-        reference = {a: support.grades_table(course, a) for a in ASSIGNMENTS}
+        reference = {a: support.grades_table(course, a) for a in assignments}
         same = {}
         sides = [
             (
-                f"classgrade NAME --jobs 2, {len(ASSIGNMENTS)} commands",
-                [[*classgrade, a, "--jobs", "2", "--quiet"] for a in ASSIGNMENTS],
+                f"classgrade NAME --jobs 2, {len(assignments)} commands",
+                [[*classgrade, a, "--jobs", "2", "--quiet"] for a in assignments],
             )
         ]
         sides += [
@@ -177,7 +185,7 @@ def whole_course(args: argparse.Namespace) -> int:
         for label, commands in sides:
             fresh()
             rows.append((label, sum(timed(command, course) for command in commands)))
-            same[label] = all(support.grades_table(course, a) == reference[a] for a in ASSIGNMENTS)
+            same[label] = all(support.grades_table(course, a) == reference[a] for a in assignments)
             print(f"  {label}: {rows[-1][1]:.1f} s", flush=True)
 
     baseline = rows[0][1]
@@ -196,7 +204,7 @@ def whole_course(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "students": len(students),
-                    "assignments": list(ASSIGNMENTS),
+                    "assignments": list(assignments),
                     "cpus": os.cpu_count(),
                     "seconds": dict(rows),
                     "same_grades": same,

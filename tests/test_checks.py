@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import torch
 
+from vae_course import checks, diffusion
 from vae_course.checks.core import DTYPES, device_dtypes
 
 
@@ -24,3 +26,176 @@ def test_cases_run_every_dtype_on_the_cpu_and_one_on_a_gpu():
     assert [(d.type, t) for d, t in cases if d.type == "cpu"] == [("cpu", t) for t in DTYPES]
     assert [t for d, t in cases if d.type != "cpu"] == ([DTYPES[0]] if torch.cuda.is_available() else [])
     assert len(list(device_dtypes(every_dtype_on_gpu=True))) == len(DTYPES) * (1 + torch.cuda.is_available())
+
+
+# --- assignment 10: the diffusion model's forward process and loss
+
+
+def _view(a):
+    return a.view(-1, 1, 1, 1)  # (B,) -> (B, 1, 1, 1)
+
+
+def _diffusion_loss(order="t-first", low=0, target="noise", model_input="x_t", reduce="mean", seeded=True):
+    """A student's diffusion_loss, right by default, wrong in one named way otherwise."""
+
+    def diffusion_loss(model, x0, alpha_bar, t=None, noise=None, generator=None):
+        g = generator if seeded else None
+
+        def steps():
+            return torch.randint(low, len(alpha_bar), (len(x0),), generator=g, device=x0.device)
+
+        def draw():
+            return torch.randn(x0.shape, generator=g, device=x0.device, dtype=x0.dtype)
+
+        if order == "noise-first":
+            noise = draw() if noise is None else noise
+            t = steps() if t is None else t
+        else:
+            t = steps() if t is None else t
+            noise = draw() if noise is None else noise
+        a = _view(alpha_bar[t])
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        predicted = model(x_t if model_input == "x_t" else x0, t)
+        squared = (predicted - (noise if target == "noise" else x0)).pow(2)
+        if reduce == "mse_loss":
+            return torch.nn.functional.mse_loss(predicted, noise)
+        return squared.mean() if reduce == "mean" else squared.sum()
+
+    return diffusion_loss
+
+
+DIFFUSION_CORRECT = {
+    "check_alpha_bars": [
+        lambda betas: torch.cumprod(1 - betas, dim=0),
+        lambda betas: torch.exp(torch.cumsum(torch.log1p(-betas), 0)),
+        lambda betas: torch.stack([torch.prod(1 - betas[: i + 1]) for i in range(len(betas))]),
+    ],
+    "check_q_sample": [
+        lambda x0, t, alpha_bar, noise: _view(alpha_bar[t]).sqrt() * x0 + _view(1 - alpha_bar[t]).sqrt() * noise,
+        lambda x0, t, alpha_bar, noise: torch.stack(
+            [alpha_bar[s] ** 0.5 * x0[i] + (1 - alpha_bar[s]) ** 0.5 * noise[i] for i, s in enumerate(t)]
+        ),
+        lambda x0, t, alpha_bar, noise: (
+            torch.einsum("b,bchw->bchw", alpha_bar[t].sqrt(), x0)
+            + torch.einsum("b,bchw->bchw", (1 - alpha_bar[t]).sqrt(), noise)
+        ),
+    ],
+    "check_noise_prediction_loss": [
+        lambda predicted, noise: torch.nn.functional.mse_loss(predicted, noise),
+        lambda predicted, noise: (predicted - noise).square().sum() / noise.numel(),
+        lambda predicted, noise: (noise - predicted).pow(2).flatten(1).mean(1).mean(),
+    ],
+    "check_diffusion_loss": [_diffusion_loss(), _diffusion_loss(reduce="mse_loss")],
+}
+
+DIFFUSION_MISTAKES = [  # (check, answer, part, hint)
+    ("check_alpha_bars", lambda betas: 1 - betas, "values", "alpha-not-bar"),
+    ("check_alpha_bars", lambda betas: torch.cumprod(betas, 0), "values", "cumprod-of-betas"),
+    (
+        "check_alpha_bars",
+        lambda betas: torch.cat([torch.ones_like(betas[:1]), torch.cumprod(1 - betas, 0)[:-1]]),
+        "values",
+        "step-off-by-one",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: _view(alpha_bar[t]) * x0 + _view(1 - alpha_bar[t]) * noise,
+        "values",
+        "sqrt-forgotten",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: _view(alpha_bar[t]).sqrt() * x0 + _view(1 - alpha_bar[t]) * noise,
+        "values",
+        "noise-scale",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: (
+            _view(alpha_bar[t - 1]).sqrt() * x0 + _view(1 - alpha_bar[t - 1]).sqrt() * noise
+        ),
+        "values",
+        "step-off-by-one",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: (
+            _view(alpha_bar[t + 1]).sqrt() * x0 + _view(1 - alpha_bar[t + 1]).sqrt() * noise
+        ),
+        "shapes",
+        "step-off-by-one",
+    ),
+    (  # silently wrong for a batch of 28 (the width), an error for other batches
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: alpha_bar[t].sqrt() * x0 + (1 - alpha_bar[t]).sqrt() * noise,
+        "values",
+        "per-image-broadcast",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: alpha_bar[t].sqrt() * x0 + (1 - alpha_bar[t]).sqrt() * noise,
+        "shapes",
+        "per-image-broadcast",
+    ),
+    (
+        "check_q_sample",
+        lambda x0, t, alpha_bar, noise: (
+            _view(alpha_bar[t]).sqrt() * x0 + _view(1 - alpha_bar[t]).sqrt() * torch.randn_like(x0)
+        ),
+        "values",
+        "noise-ignored",
+    ),
+    ("check_noise_prediction_loss", lambda p, n: (p - n).pow(2).sum(), "values", "loss-sum-not-mean"),
+    (
+        "check_noise_prediction_loss",
+        lambda p, n: (p - n).pow(2).flatten(1).sum(1).mean(),
+        "values",
+        "loss-sum-over-pixels",
+    ),
+    ("check_noise_prediction_loss", lambda p, n: (p - n).pow(2).flatten(1).mean(1), "shapes", "loss-not-scalar"),
+    ("check_diffusion_loss", _diffusion_loss(target="x0"), "values", "noise-target"),
+    ("check_diffusion_loss", _diffusion_loss(model_input="x0"), "values", "model-input"),
+    ("check_diffusion_loss", _diffusion_loss(reduce="sum"), "values", "loss-sum-not-mean"),
+    ("check_diffusion_loss", _diffusion_loss(order="noise-first"), "random", "draw-order"),
+    ("check_diffusion_loss", _diffusion_loss(low=1), "random", "step-off-by-one"),
+    ("check_diffusion_loss", _diffusion_loss(seeded=False), "random", "generator-ignored"),
+    (
+        "check_diffusion_loss",
+        lambda model, x0, alpha_bar, t=None, noise=None, generator=None: _diffusion_loss()(
+            model, x0, alpha_bar, t, noise, generator
+        ).detach(),
+        "gradients",
+        "no-gradient",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "check, answer",
+    [(check, answer) for check, answers in DIFFUSION_CORRECT.items() for answer in answers],
+    ids=[f"{check}-{i}" for check, answers in DIFFUSION_CORRECT.items() for i in range(len(answers))],
+)
+def test_diffusion_checks_accept_correct_answers_written_differently(check, answer):
+    getattr(checks, check)(answer)
+
+
+@pytest.mark.parametrize(
+    "check, answer, part, hint", DIFFUSION_MISTAKES, ids=[f"{m[0]}-{m[2]}-{m[3]}" for m in DIFFUSION_MISTAKES]
+)
+def test_diffusion_checks_name_each_mistake(check, answer, part, hint):
+    with pytest.raises(checks.CheckFailure) as failure:
+        getattr(checks, check)(answer, part=part)
+    assert failure.value.hint == hint, str(failure.value)
+    assert f"Hint [{hint}]" in str(failure.value) and "tensor(" not in failure.value.message
+
+
+def test_diffusion_checks_reject_the_library_itself():
+    for check, reference in (
+        ("check_alpha_bars", diffusion.alpha_bars),
+        ("check_q_sample", diffusion.q_sample),
+        ("check_noise_prediction_loss", diffusion.noise_prediction_loss),
+        ("check_diffusion_loss", diffusion.diffusion_loss),
+    ):
+        with pytest.raises(checks.CheckFailure) as failure:
+            getattr(checks, check)(reference)
+        assert failure.value.hint == "delegation"

@@ -12,7 +12,7 @@ from exercise_support import answers
 
 from classgrade.judge import read_records
 from classgrade.judge.channel import read_bytes
-from vae_course import checks, gaussian, losses
+from vae_course import checks, diffusion, gaussian, losses
 from vae_course.checks import channel
 from vae_course.checks.judging import KERNEL_JUDGED
 
@@ -30,12 +30,24 @@ CORRECT = {
             for t in torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)
         ]
     ),
+    "check_q_sample": lambda x0, t, alpha_bar, noise: (
+        alpha_bar[t].sqrt().view(-1, 1, 1, 1) * x0 + (1 - alpha_bar[t]).sqrt().view(-1, 1, 1, 1) * noise
+    ),
+    "check_diffusion_loss": lambda model, x0, alpha_bar, t=None, noise=None, generator=None: diffusion.diffusion_loss(
+        model, x0, alpha_bar, t, noise, generator
+    ),
 }
 WRONG = {  # each a named mistake of the hints
     "check_kl_divergence": (lambda mu, logvar: 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1), "kl-sign"),
     "check_reparameterize": (
         lambda mu, logvar, eps=None: mu + logvar.exp() * (torch.randn_like(mu) if eps is None else eps),
         "exp-logvar-as-std",
+    ),
+    "check_q_sample": (
+        lambda x0, t, alpha_bar, noise: (
+            alpha_bar[t].view(-1, 1, 1, 1) * x0 + (1 - alpha_bar[t]).view(-1, 1, 1, 1) * noise
+        ),
+        "sqrt-forgotten",
     ),
 }
 
@@ -57,7 +69,8 @@ def in_kernel(tmp_path, monkeypatch, check: str, answer, part: str):
     [("check_kl_divergence", p) for p in ("shapes", "values", "gradients")]
     + [("check_reparameterize", p) for p in ("shapes", "values", "noise", "gradients")]
     + [("check_negative_elbo", p) for p in ("shapes", "values", "gradients")]
-    + [("check_linear_interpolation", p) for p in ("shapes", "values")],
+    + [("check_linear_interpolation", p) for p in ("shapes", "values")]
+    + [("check_q_sample", p) for p in ("shapes", "values")],
 )
 def test_the_judge_passes_what_the_kernel_passes(tmp_path, monkeypatch, check, part):
     kernel, answers = in_kernel(tmp_path, monkeypatch, check, CORRECT[check], part)
@@ -149,3 +162,22 @@ def test_a_neutralised_comparison_passes_a_wrong_model_in_the_kernel_not_in_the_
     assert kernel == (True, "")
     passed, message = checks.judge("check_mlp_vae", "values", recorded)
     assert not passed and f"[{mistake.hint}]" in message
+
+
+def test_a_patched_reference_fools_the_kernel_not_the_judge_on_random_draws(tmp_path, monkeypatch):
+    """A notebook that makes the reference agree with a loss of the wrong target passes in its kernel;
+    the judge recomputes the reference's draws from the same seeds and fails it."""
+    real = diffusion.diffusion_loss
+
+    def wrong(model, x0, alpha_bar, t=None, noise=None, generator=None):  # twice the loss
+        return 2 * real(model, x0, alpha_bar, t, noise, generator)
+
+    def doubled(*args):  # what the notebook makes the reference compute
+        return 2 * real(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(diffusion, "diffusion_loss", doubled)
+        kernel, answers = in_kernel(tmp_path, monkeypatch, "check_diffusion_loss", wrong, "random")
+    assert kernel == (True, "")
+    passed, _ = checks.judge("check_diffusion_loss", "random", answers)
+    assert not passed

@@ -246,7 +246,7 @@ def test_kernels_cannot_reach_the_course_the_network_or_the_grader(tmp_path):
 # --- a real assignment of the course --------------------------------------------------------------
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("0*") if p.is_dir())
+REAL_ASSIGNMENTS = sorted(p.name for p in (REPOSITORY / "solutions").glob("[0-9]*") if p.is_dir())
 
 
 def _real_course(

@@ -24,6 +24,7 @@ ASSIGNMENTS = (
     "07_training_loop",
     "08_bounds",
     "09_beta_collapse",
+    "10_diffusion",
 )
 
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
@@ -292,6 +293,37 @@ def active_units(mu, threshold=0.01):
     centred = mu - mu.mean(dim=0, keepdim=True)
     variance = (centred ** 2).mean(dim=0)
     return (variance > threshold).float() > 0.5
+""",
+    },
+    "10_diffusion": {
+        # exp of a cumulative sum of logs, a loop over the images, F.mse_loss, unsqueezes.
+        "alpha_bars": """
+def alpha_bars(betas):
+    return torch.exp(torch.cumsum(torch.log1p(-betas), dim=0))
+""",
+        "q_sample": """
+def q_sample(x0, t, alpha_bar, noise):
+    rows = []
+    for i in range(x0.shape[0]):
+        a = alpha_bar[t[i]]
+        rows.append(torch.sqrt(a) * x0[i] + torch.sqrt(1.0 - a) * noise[i])
+    return torch.stack(rows)
+""",
+        "noise_prediction_loss": """
+import torch.nn.functional as F
+
+
+def noise_prediction_loss(predicted_noise, noise):
+    return F.mse_loss(predicted_noise, noise)
+""",
+        "diffusion_loss": """
+def diffusion_loss(model, x0, alpha_bar, t=None, noise=None, generator=None):
+    batch = x0.shape[0]
+    steps = t if t is not None else torch.randint(0, alpha_bar.shape[0], (batch,), generator=generator, device=x0.device)
+    eps = noise if noise is not None else torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+    a = alpha_bar[steps][:, None, None, None]
+    x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    return ((model(x_t, steps) - eps) ** 2).sum() / eps.numel()
 """,
     },
 }
@@ -737,6 +769,92 @@ def active_units(mu, threshold=0.01):
         "check_active_units",
         ["values"],
     ),
+    _mistake(
+        "alpha-not-bar",
+        "10_diffusion",
+        "alpha_bars",
+        """
+def alpha_bars(betas):
+    return 1 - betas  # alpha_t, not its cumulative product
+""",
+        {"test_abar_values"},  # the other answers take alpha_bar as given: they keep their marks
+        "check_alpha_bars",
+        ["values"],
+    ),
+    _mistake(
+        "sqrt-forgotten",
+        "10_diffusion",
+        "q_sample",
+        """
+def q_sample(x0, t, alpha_bar, noise):
+    a = alpha_bar[t].view(-1, 1, 1, 1)
+    return a * x0 + (1 - a) * noise  # the variances, not the standard deviations
+""",
+        {"test_qs_values"},  # diffusion_loss, written without q_sample, keeps its marks
+        "check_q_sample",
+        ["values"],
+    ),
+    _mistake(
+        "per-image-broadcast",
+        "10_diffusion",
+        "q_sample",
+        """
+def q_sample(x0, t, alpha_bar, noise):
+    a = alpha_bar[t]  # (B,): broadcasts against the width, not the batch
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+""",
+        {"test_qs_shapes", "test_qs_values"},
+        "check_q_sample",
+        ["shapes", "values"],
+    ),
+    _mistake(
+        "step-off-by-one",
+        "10_diffusion",
+        "q_sample",
+        """
+def q_sample(x0, t, alpha_bar, noise):
+    a = alpha_bar[t - 1].view(-1, 1, 1, 1)  # the paper's 1-based t read as an index
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+""",
+        {"test_qs_values"},
+        "check_q_sample",
+        ["values"],
+    ),
+    _mistake(
+        "loss-sum-not-mean",
+        "10_diffusion",
+        "noise_prediction_loss",
+        """
+def noise_prediction_loss(predicted_noise, noise):
+    return ((noise - predicted_noise) ** 2).sum()
+""",
+        {"test_npl_values", "test_npl_gradients"},
+        "check_noise_prediction_loss",
+        ["values"],
+    ),
+    _mistake(
+        "noise-target",
+        "10_diffusion",
+        "diffusion_loss",
+        CORRECT["10_diffusion"]["diffusion_loss"].replace("(model(x_t, steps) - eps)", "(model(x_t, steps) - x0)"),
+        {"test_dl_values", "test_dl_random", "test_dl_gradients"},
+        "check_diffusion_loss",
+        ["values"],
+    ),
+    _mistake(
+        "generator-ignored",
+        "10_diffusion",
+        "diffusion_loss",
+        CORRECT["10_diffusion"]["diffusion_loss"]
+        .replace(
+            "torch.randint(0, alpha_bar.shape[0], (batch,), generator=generator, device=x0.device)",
+            "torch.randint(0, alpha_bar.shape[0], (batch,), device=x0.device)",
+        )
+        .replace("torch.randn(x0.shape, generator=generator,", "torch.randn(x0.shape,"),
+        {"test_dl_random"},
+        "check_diffusion_loss",
+        ["random"],
+    ),
 )
 
 # The notebook's names for the checks of each solution cell (the object under test has the cell's name).
@@ -762,6 +880,10 @@ CHECKS = {
     "log_mean_exp": "check_log_mean_exp",
     "kl_per_dimension": "check_kl_per_dimension",
     "active_units": "check_active_units",
+    "alpha_bars": "check_alpha_bars",
+    "q_sample": "check_q_sample",
+    "noise_prediction_loss": "check_noise_prediction_loss",
+    "diffusion_loss": "check_diffusion_loss",
 }
 
 

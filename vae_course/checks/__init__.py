@@ -29,6 +29,10 @@ Under classgrade, each check also sends what the student's code returned to the 
 | ``manifold_grid`` | :func:`check_manifold_grid` | shapes, values |
 | ``encode_means`` | :func:`check_encode_means` | shapes, values |
 | ``tsne_embedding`` | :func:`check_tsne_embedding` | shapes, values |
+| ``alpha_bars`` | :func:`check_alpha_bars` | shapes, values |
+| ``q_sample`` | :func:`check_q_sample` | shapes, values |
+| ``noise_prediction_loss`` | :func:`check_noise_prediction_loss` | shapes, values, gradients |
+| ``diffusion_loss`` | :func:`check_diffusion_loss` | values, random, gradients |
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ from .bounds import (  # assignment 8
 )
 from .collapse import check_active_units, check_kl_per_dimension  # assignment 9
 from .core import CheckFailure
+from .diffusion import (  # assignment 10
+    check_alpha_bars,
+    check_diffusion_loss,
+    check_noise_prediction_loss,
+    check_q_sample,
+)
 from .gaussian import check_kl_divergence, check_reparameterize
 from .hints import HINTS
 from .judging import judge
@@ -59,6 +69,10 @@ __all__ = [
     "HINTS",
     "CheckFailure",
     "check_active_units",
+    "check_alpha_bars",
+    "check_diffusion_loss",
+    "check_noise_prediction_loss",
+    "check_q_sample",
     "check_evaluate",
     "check_kl_diagonal_gaussians",
     "check_kl_per_dimension",

@@ -197,6 +197,49 @@ HINTS: dict[str, str] = {
         "A dimension is active when its posterior mean *varies* from image to image: use the variance "
         "over the images, not the mean (a constant offset carries no information)."
     ),
+    # --- the diffusion model's forward process and loss
+    "alpha-not-bar": (
+        "That is alpha_t = 1 - beta_t, one step's share of the signal. alpha_bar_t is the cumulative product "
+        "of the alphas up to and including step t: `torch.cumprod(1 - betas, dim=0)`."
+    ),
+    "cumprod-of-betas": "alpha_t = 1 - beta_t: take the cumulative product of 1 - betas, not of the betas.",
+    "step-off-by-one": (
+        "Steps are 0-based: index t is the paper's step t + 1. alpha_bar[0] = 1 - betas[0] (one step of noise "
+        "already), x_t uses alpha_bar[t] itself, and t is drawn from [0, T) with `torch.randint(T, ...)`."
+    ),
+    "sqrt-forgotten": (
+        "x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps: the factors are square roots, so that the "
+        "variances alpha_bar_t and 1 - alpha_bar_t add up to 1."
+    ),
+    "noise-scale": (
+        "The noise is scaled by the standard deviation sqrt(1 - alpha_bar_t), not by the variance 1 - alpha_bar_t."
+    ),
+    "per-image-broadcast": (
+        "alpha_bar[t] has shape (B,), one value per image; x0 has shape (B, 1, 28, 28). Reshape it to "
+        "(B, 1, 1, 1), e.g. `alpha_bar[t].view(-1, 1, 1, 1)`, so that each image gets its own step: "
+        "a (B,) tensor broadcasts against the last axis (the width), not the batch."
+    ),
+    "noise-ignored": "Use the `noise` you are given: x_t must be a fixed function of x0, t and noise.",
+    "loss-sum-not-mean": (
+        "The simple loss is a *mean* over every pixel of every image (Ho et al.'s ||eps - eps_theta||^2 "
+        "averaged): use `.mean()`, not `.sum()`."
+    ),
+    "loss-sum-over-pixels": (
+        "Unlike the VAE's losses in nats per image, the simple loss averages over the pixels too: "
+        "take the mean over all elements, not a sum over pixels."
+    ),
+    "loss-not-scalar": "Return one number, shape (): the mean over the images and the pixels.",
+    "noise-target": ("The network predicts the noise eps that made x_t: compare its output with `noise`, not with x0."),
+    "model-input": "Give the network the noisy images x_t = q_sample(x0, t, alpha_bar, noise) and t, not the clean x0.",
+    "generator-ignored": (
+        "Draw t and the noise from the `generator` you are given (`generator=generator` in `torch.randint` "
+        "and `torch.randn`), not from the global random state: the same seed must give the same loss."
+    ),
+    "draw-order": (
+        "Right idea, other random numbers: draw t first, `torch.randint(T, (B,), generator=generator, "
+        "device=x0.device)`, then the noise, `torch.randn(x0.shape, generator=generator, ...)`, as the "
+        "exercise says, so that the same seed gives the reference's draws."
+    ),
 }
 
 
