@@ -26,6 +26,15 @@ def test_schedules(schedule):
     torch.testing.assert_close(alpha_bar[3], torch.prod(1 - betas[:4]))
 
 
+@pytest.mark.parametrize("timesteps", [1, 2, 10, 20, 21])
+def test_short_schedules_keep_some_signal_at_every_step(timesteps):
+    for schedule in diffusion.SCHEDULES:
+        betas = diffusion.make_betas(schedule, timesteps)
+        alpha_bar = diffusion.alpha_bars(betas)
+        assert betas.shape == (timesteps,) and bool((betas > 0).all() and (betas < 1).all())
+        assert bool(torch.isfinite(alpha_bar).all() and (alpha_bar > 0).all())
+
+
 def test_q_sample_with_pinned_noise_is_the_closed_form():
     alpha_bar = diffusion.alpha_bars(diffusion.cosine_betas(50)).float()
     x0, noise = torch.rand(3, 1, 28, 28), torch.randn(3, 1, 28, 28)

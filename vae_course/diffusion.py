@@ -19,10 +19,14 @@ SCHEDULES = ("linear", "cosine")
 NUM_LEVELS = 256  # grey levels of the 8-bit data: the ELBO is a bound on their discrete probability
 
 
-def linear_betas(timesteps: int, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
-    """Ho et al.'s linear schedule, rescaled so that T steps add as much noise as their 1,000: (T,)."""
+def linear_betas(timesteps: int, start: float = 1e-4, end: float = 0.02, max_beta: float = 0.999) -> torch.Tensor:
+    """Ho et al.'s linear schedule, rescaled so that T steps add as much noise as their 1,000: (T,).
+
+    Below T = 21 the rescaled betas would reach 1 (no signal left, and NaN downstream); they are
+    clipped at ``max_beta``, as the cosine schedule's are.
+    """
     scale = 1000 / timesteps
-    return torch.linspace(scale * start, scale * end, timesteps, dtype=torch.float64)
+    return torch.linspace(scale * start, scale * end, timesteps, dtype=torch.float64).clamp(max=max_beta)
 
 
 def cosine_betas(timesteps: int, offset: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
