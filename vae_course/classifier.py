@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Batches, ImageSet
+from .data import Batches, ImageSet, shuffled_batches
 from .device import resolve_device
 from .trainlog import TrainingLog
 from .validation import MAX_WIDTH, require_int, require_number
@@ -129,10 +129,7 @@ def fit_classifier(
     torch.manual_seed(config.seed)
     model.to(device).train()
     images, labels = train.images.to(device), train.labels.to(device)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    order_batches = Batches(
-        torch.arange(len(images), device=device), config.batch_size, shuffle=True, generator=generator
-    )
+    order_batches, _ = shuffled_batches(torch.arange(len(images)), config.batch_size, config.seed, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     log = TrainingLog()
     for epoch in range(1, config.epochs + 1):

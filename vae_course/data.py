@@ -207,6 +207,22 @@ def train_val_split(data: ImageSet, val_size: int = 5000, seed: int = 0) -> tupl
     return ImageSet(data.images[train], data.labels[train]), ImageSet(data.images[val], data.labels[val])
 
 
+def as_images(data: ImageSet | torch.Tensor) -> torch.Tensor:
+    """The images of ``data``: an :class:`ImageSet`'s (N, 1, 28, 28), or ``data`` itself if it is a tensor."""
+    return data.images if isinstance(data, ImageSet) else data
+
+
+def shuffled_batches(
+    items: torch.Tensor, batch_size: int, seed: int, device: torch.device
+) -> tuple[Batches, torch.Generator]:
+    """``items`` moved to ``device``, in batches reshuffled each epoch, and the seeded generator that shuffles them.
+
+    Every trainer starts this way; the generator also draws the trainer's other noise (a GAN's, a DDPM's steps).
+    """
+    generator = torch.Generator(device=device).manual_seed(seed)
+    return Batches(items.to(device), batch_size, shuffle=True, generator=generator), generator
+
+
 class Batches:
     """Mini-batches sliced from tensors that already live on the training device.
 

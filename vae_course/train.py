@@ -25,7 +25,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .cuda_graph import GraphedStep
-from .data import Batches, ImageSet
+from .data import Batches, ImageSet, as_images, shuffled_batches
 from .device import resolve_device, tf32_mode
 from .gaussian import kl_divergence
 from .losses import RECONSTRUCTION_KINDS, reconstruction_loss
@@ -318,10 +318,8 @@ def fit(
     device = resolve_device(device)
     torch.manual_seed(config.seed)
     model.to(device).train()
-    train_images = (train.images if isinstance(train, ImageSet) else train).to(device)
-    val_images = None if val is None else (val.images if isinstance(val, ImageSet) else val).to(device)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    batches = Batches(train_images, config.batch_size, shuffle=True, generator=generator)
+    batches, _ = shuffled_batches(as_images(train), config.batch_size, config.seed, device)
+    val_images = None if val is None else as_images(val).to(device)
     optimizer = build_optimizer(model, config, device)
     step_fn = compile_step(config.compile) if config.compile else step_losses
     state = StepState.on(device)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .data import Batches, ImageSet
+from .data import Batches, ImageSet, as_images, shuffled_batches
 from .device import resolve_device
 from .diffusion import alpha_bars, diffusion_loss, to_model_space
 from .models.ddpm import DDPM
@@ -53,10 +53,9 @@ def fit_ddpm(
     device = resolve_device(device)
     torch.manual_seed(config.seed)
     model.to(device).train()
-    images = (train.images if isinstance(train, ImageSet) else train).to(device)
-    val_images = None if val is None else (val.images if isinstance(val, ImageSet) else val)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    batches = Batches(images, config.batch_size, shuffle=True, generator=generator)
+    batches, generator = shuffled_batches(as_images(train), config.batch_size, config.seed, device)
+    images = batches.images
+    val_images = None if val is None else as_images(val)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     alpha_bar = alpha_bars(model.betas).float()  # (T,)
     log = TrainingLog()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .data import Batches, ImageSet
+from .data import ImageSet, as_images, shuffled_batches
 from .device import resolve_device
 from .models.dcgan import DCGAN, discriminator_loss, generator_loss
 from .trainlog import TrainingLog
@@ -79,9 +79,8 @@ def fit_gan(
     device = resolve_device(device)
     torch.manual_seed(config.seed)
     model.to(device).train()
-    images = (train.images if isinstance(train, ImageSet) else train).to(device)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    batches = Batches(images, config.batch_size, shuffle=True, generator=generator)
+    batches, generator = shuffled_batches(as_images(train), config.batch_size, config.seed, device)
+    images = batches.images
     betas = (config.adam_beta1, 0.999)
     optimizers = (
         torch.optim.Adam(model.discriminator.parameters(), lr=config.lr, betas=betas),
