@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cuda-graph",
         action="store_true",
         default=None,
-        help="on CUDA, record the whole training step as one CUDA graph (4-8x faster epochs; bench/README.md)",
+        help="on CUDA, record the whole training step as one CUDA graph (faster epochs; bench/README.md)",
     )
     train.add_argument(
         "--eval-device", help="where to measure the card's metrics (default: --device); cpu: reproducible anywhere"
