@@ -396,6 +396,61 @@ def test_launch_links_open_published_notebooks(built_book):
             )
 
 
+class _Images(html.parser.HTMLParser):
+    """Every ``<img>`` of a page: its ``src`` and its ``alt`` (None when the attribute is missing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.images: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attributes = dict(attrs)
+            self.images.append((attributes.get("src") or "", attributes.get("alt")))
+
+
+def missing_alt_texts(page_html: str) -> list[str]:
+    """The ``src`` of every image of a page whose alt text is missing, empty, or only a file name.
+
+    An image without alt text still gets one in Sphinx's HTML: its own path (docutils writes
+    ``alt=uri``), which says nothing about the figure; so an alt that names an image file counts as missing.
+    """
+    parser = _Images()
+    parser.feed(page_html)
+    return [
+        src
+        for src, alt in parser.images
+        if alt is None
+        or not alt.strip()
+        or alt.strip() == src
+        or re.fullmatch(r"\S*\.(png|jpe?g|gif|svg|webp)", alt.strip(), re.IGNORECASE)
+    ]
+
+
+def test_missing_alt_texts_finds_images_without_a_description():
+    page = (
+        '<img alt="Binder logo" src="logo.svg"><img src="a.png"><img alt=" " src="b.png">'
+        '<img alt="../_images/c.png" src="../_images/c.png"><img alt="d.png" src="x/d.png">'
+        '<img alt="Ten rows of ten images." src="e.png">'
+    )
+    assert missing_alt_texts(page) == ["a.png", "b.png", "../_images/c.png", "x/d.png"]
+
+
+@pytest.mark.slow
+def test_every_image_has_alt_text(built_book):
+    """Every ``<img>`` of every page, in both editions, describes what it shows: the figures the
+    chapters draw carry the alt text their cell gives ``vae_course.plotting.with_alt``
+    (``book/_ext/figure_alt.py``), the diagrams their directive's ``:alt:``."""
+    missing = {}
+    for language in EDITIONS:
+        for name in toc_pages():
+            page = built_book / language / f"{name}.html"
+            found = missing_alt_texts(page.read_text(encoding="utf-8"))
+            if found:
+                missing[f"{language}/{name}"] = found
+    assert not missing, f"images without alt text (wrap the figure in with_alt(fig, t(...))): {missing}"
+
+
 @pytest.mark.slow
 def test_published_notebooks_are_the_chapters(built_book):
     import jupytext

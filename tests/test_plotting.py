@@ -94,3 +94,14 @@ def test_upsampling_stamps_add_up_to_the_layer():
         )
     fig = plotting.upsampling_figure(layer, x)
     assert len(fig.get_axes()) == 1 + 6 + 1  # the input, one stamp per cell, the sum
+
+
+def test_a_figure_with_alt_text_displays_as_png_with_the_alt_in_its_metadata():
+    import base64
+
+    fig = plotting.image_grid(torch.rand(4, 1, 28, 28), nrow=2)
+    data, metadata = plotting.with_alt(fig, "four random images")._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert metadata == {"image/png": {"alt": "four random images"}} and data["text/plain"] == "four random images"
+    with pytest.raises(ValueError, match="cannot be empty"):
+        plotting.with_alt(fig, " ")

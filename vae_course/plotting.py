@@ -319,3 +319,29 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
     with atomic_paths(path) as (temporary,):
         fig.savefig(temporary, dpi=dpi, bbox_inches="tight")
     return Path(path)
+
+
+class FigureWithAlt:
+    """A figure and its alt text, for a notebook: it displays as the figure's PNG, described by ``alt``.
+
+    The alt text travels in the output's metadata (``{"image/png": {"alt": ...}}``), where the book's
+    Sphinx extension ``book/_ext/figure_alt.py`` puts it on the page's ``<img>``; plain-text front ends
+    show the alt text itself.
+    """
+
+    def __init__(self, figure, alt: str):
+        if not alt.strip():
+            raise ValueError("a figure's alt text cannot be empty")
+        self.figure = figure
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        from IPython.core.pylabtools import print_figure
+
+        png = print_figure(self.figure, "png", bbox_inches="tight", base64=True)  # as the inline backend draws it
+        return {"image/png": png, "text/plain": self.alt}, {"image/png": {"alt": self.alt}}
+
+
+def with_alt(figure, alt: str) -> FigureWithAlt:
+    """``figure`` described by ``alt`` (what it shows, for readers who cannot see it); see :class:`FigureWithAlt`."""
+    return FigureWithAlt(figure, alt)

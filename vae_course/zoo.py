@@ -63,6 +63,19 @@ class Recipe:
             )  # noqa: TRY004 (one error type for bad configs)
 
 
+MLP_VAE_LATENT_SIZES = (2, 5, 10, 20, 50)  # one recipe mlp_vae_{D}d each: chapter 9's latent-size sweep
+
+
+def _mlp_vae_recipe(latent_dim: int) -> Recipe:
+    """The MLP VAE of chapter 6 (784-200-D) with a latent space of ``latent_dim`` dimensions."""
+    return Recipe(
+        "mlp_vae",
+        {"hidden_dim": 200, "latent_dim": latent_dim},
+        TrainConfig(epochs=10, lr=3e-4, batch_size=128),
+        f"MLP VAE 784-200-{latent_dim}, Adam lr 3e-4, batch 128, 10 epochs, BCE + KL",
+    )
+
+
 RECIPES: dict[str, Recipe] = {
     "autoencoder_2d": Recipe(
         "mlp_autoencoder",
@@ -76,12 +89,7 @@ RECIPES: dict[str, Recipe] = {
         TrainConfig(epochs=10, lr=1e-3, batch_size=128, patience=3),
         "plain undercomplete MLP autoencoder 784-200-20, the starting point",
     ),
-    "mlp_vae_20d": Recipe(
-        "mlp_vae",
-        {"hidden_dim": 200, "latent_dim": 20},
-        TrainConfig(epochs=10, lr=3e-4, batch_size=128),
-        "MLP VAE 784-200-20, Adam lr 3e-4, batch 128, 10 epochs, BCE + KL",
-    ),
+    **{f"mlp_vae_{d}d": _mlp_vae_recipe(d) for d in MLP_VAE_LATENT_SIZES},
     "conv_vae_2d": Recipe(
         "conv_vae",
         {"latent_dim": 2},
