@@ -24,7 +24,8 @@ Run from the repository root, on a quiet machine (nothing else using the CPU):
     python bench/bench_autograde.py                  # 40 students, about 1 + 3 minutes
     python bench/bench_autograde.py --students 10    # smoke run
     python bench/bench_autograde.py --json bench/results/autograde.json
-    python bench/bench_autograde.py --course 4       # the six assignments, 4 students
+    python bench/bench_autograde.py --course 4       # the nine assignments, 4 students
+    python bench/bench_autograde.py --course 4 --assignments 04_mlp_vae   # one of them
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the course here and keep it (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--course", type=int, metavar="N", help="grade the course's own assignments, N students")
+    parser.add_argument(
+        "--assignments", nargs="+", metavar="NAME", help="with --course: only these assignments (default: all)"
+    )
     args = parser.parse_args(argv)
     if args.course:
         return whole_course(args)
@@ -139,6 +143,11 @@ def whole_course(args: argparse.Namespace) -> int:
     from exercise_support import course as exercises
     from exercise_support.answers import ASSIGNMENTS, notebook_path
 
+    if args.assignments:
+        unknown = sorted(set(args.assignments) - set(ASSIGNMENTS))
+        if unknown:
+            sys.exit(f"no such assignment: {', '.join(unknown)}")
+        ASSIGNMENTS = tuple(a for a in ASSIGNMENTS if a in args.assignments)  # noqa: N806 (the course's name)
     students = [f"student{i:02d}" for i in range(args.course)]
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"

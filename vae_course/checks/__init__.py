@@ -21,8 +21,8 @@ Under classgrade, each check also sends what the student's code returned to the 
 | ``reparameterize`` | :func:`check_reparameterize` | shapes, values, noise, gradients |
 | ``kl_divergence`` | :func:`check_kl_divergence` | shapes, values, gradients |
 | ``negative_elbo`` | :func:`check_negative_elbo` | shapes, values, gradients |
-| ``MLPVAE`` | :func:`check_mlp_vae` | shapes, values, noise, gradients |
-| ``ConvVAE`` | :func:`check_conv_vae` | shapes, values, noise, gradients |
+| ``MLPVAE`` | :func:`check_mlp_vae` | shapes, budget, encoder, decoder, sampling, noise, gradients, trains |
+| ``ConvVAE`` | :func:`check_conv_vae` | shapes, budget, layers, encoder, decoder, sampling, noise, gradients, trains |
 | ``linear_interpolation`` | :func:`check_linear_interpolation` | shapes, values |
 | ``spherical_interpolation`` | :func:`check_spherical_interpolation` | shapes, values, special |
 | ``traverse`` | :func:`check_traverse` | shapes, values |
@@ -52,8 +52,9 @@ from .latent import (
     check_tsne_embedding,
 )
 from .losses import check_negative_elbo, check_reconstruction_loss
-from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
+from .models import check_mlp_autoencoder
 from .training import check_evaluate, check_train, check_train_step  # assignment 7
+from .vae_models import check_conv_vae, check_mlp_vae  # assignments 4 and 5: behaviour, not layers
 
 __all__ = [
     "HINTS",
