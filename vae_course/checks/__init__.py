@@ -6,7 +6,8 @@ A hidden test cell of an assignment is one line, for example::
 
 Each check runs the student's function or class on hidden inputs (several shapes, batch sizes,
 seeds, float32 and float64, the CPU and a GPU when there is one) next to the reference in
-``vae_course`` and raises :class:`CheckFailure` (an ``AssertionError``) with a message that teaches:
+``vae_course`` (the VAEs of assignments 4 and 5, which students design, against a specification of
+their behaviour instead: :mod:`.vae_models`) and raises :class:`CheckFailure` (an ``AssertionError``) with a message that teaches:
 what was expected, what came back, and a named hint (:mod:`.hints`) when the answer matches a common
 mistake. ``part=None`` runs every part in order.
 
