@@ -151,16 +151,25 @@ def test_the_judge_agrees_with_the_kernel_on_each_mistake(tmp_path, monkeypatch,
     assert judged == _judged(mistake.check, kernel)
 
 
-def test_a_neutralised_comparison_passes_a_wrong_model_in_the_kernel_not_in_the_judge(tmp_path, monkeypatch):
-    from vae_course.checks import models as model_checks
+@pytest.mark.parametrize("assignment, design", [(a, d) for a, designs in answers.DESIGNS.items() for d in designs])
+def test_the_judge_agrees_with_the_kernel_on_other_model_designs(tmp_path, monkeypatch, assignment, design):
+    cell = next(iter(answers.CORRECT[assignment]))
+    scope = answers.namespace(assignment, {cell: answers.DESIGNS[assignment][design]})
+    kernel, judged = _kernel_and_judge(tmp_path, monkeypatch, answers.CHECKS[cell], scope[cell])
+    assert all(verdict == (True, "") for _, verdict in kernel), kernel
+    assert judged == kernel
 
-    mistake = next(m for m in answers.MISTAKES if m.check == "check_mlp_vae" and "values" in m.parts)
+
+def test_a_neutralised_comparison_passes_a_wrong_model_in_the_kernel_not_in_the_judge(tmp_path, monkeypatch):
+    from vae_course.checks import vae_models
+
+    mistake = next(m for m in answers.MISTAKES if m.check == "check_mlp_vae" and m.hint == "exp-logvar-as-std")
     scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
     with monkeypatch.context() as patch:  # a notebook replacing a function of the grading module
-        patch.setattr(model_checks, "expect_close", lambda *args, **kwargs: None)
-        kernel, recorded = in_kernel(tmp_path, monkeypatch, "check_mlp_vae", scope[mistake.cell], "values")
+        patch.setattr(vae_models, "close", lambda *args, **kwargs: True)
+        kernel, recorded = in_kernel(tmp_path, monkeypatch, "check_mlp_vae", scope[mistake.cell], "sampling")
     assert kernel == (True, "")
-    passed, message = checks.judge("check_mlp_vae", "values", recorded)
+    passed, message = checks.judge("check_mlp_vae", "sampling", recorded)
     assert not passed and f"[{mistake.hint}]" in message
 
 

@@ -27,6 +27,126 @@ ASSIGNMENTS = (
     "10_diffusion",
 )
 
+# Assignments 4 and 5 specify their models by behaviour: designs other than the suggested one pass.
+MLP_SUGGESTED_RENAMED = """
+class MLPVAE(nn.Module):
+    def __init__(self, config=MLPVAEConfig()):
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.encoder_hidden = nn.Linear(config.input_dim, config.hidden_dim)
+        self.encoder_mu = nn.Linear(config.hidden_dim, config.latent_dim)
+        self.encoder_logvar = nn.Linear(config.hidden_dim, config.latent_dim)
+        self.decoder_hidden = nn.Linear(config.latent_dim, config.hidden_dim)
+        self.decoder_out = nn.Linear(config.hidden_dim, config.input_dim)
+
+    def encode(self, x):
+        h = nn.functional.relu(self.encoder_hidden(x.view(x.size(0), -1)))
+        return self.encoder_mu(h), self.encoder_logvar(h)
+
+    def decode(self, z):
+        return torch.sigmoid(self.decoder_out(self.decoder_hidden(z).clamp(min=0))).reshape(len(z), 1, 28, 28)
+
+    def forward(self, x, eps=None):
+        mu, logvar = self.encode(x)
+        if eps is None:
+            eps = torch.randn_like(mu)
+        eps = torch.tensor(eps)  # PyTorch warns: copy-constructing a tensor
+        return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar
+"""
+MLP_TWO_HIDDEN_LAYERS = """
+class MLPVAE(nn.Module):
+    def __init__(self, config=MLPVAEConfig()):
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.encoder = nn.Sequential(
+            nn.Flatten(), nn.Linear(784, 256), nn.ELU(), nn.Linear(256, 64), nn.ELU(),
+            nn.Linear(64, 2 * config.latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.latent_dim, 64), nn.LeakyReLU(0.1), nn.Linear(64, 256), nn.LeakyReLU(0.1),
+            nn.Linear(256, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)),
+        )
+
+    def encode(self, x):
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x, eps=None):
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar, eps)
+        return self.decode(z), mu, logvar
+"""
+CONV_SUGGESTED_RENAMED = """
+class ConvVAE(nn.Module):
+    def __init__(self, config=ConvVAEConfig()):
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        c1, c2 = config.channels
+        self.conv1 = nn.Conv2d(1, c1, 4, 2, 1)
+        self.conv2 = nn.Conv2d(c1, c2, 4, 2, 1)
+        self.to_hidden = nn.Linear(c2 * 49, config.hidden_dim)
+        self.to_mu = nn.Linear(config.hidden_dim, config.latent_dim)
+        self.to_logvar = nn.Linear(config.hidden_dim, config.latent_dim)
+        self.from_latent = nn.Linear(config.latent_dim, config.hidden_dim)
+        self.to_features = nn.Linear(config.hidden_dim, c2 * 49)
+        self.deconv1 = nn.ConvTranspose2d(c2, c1, 4, 2, 1)
+        self.deconv2 = nn.ConvTranspose2d(c1, 1, 4, 2, 1)
+
+    def encode(self, x):
+        h = F.relu(self.conv2(F.relu(self.conv1(x))))
+        h = F.relu(self.to_hidden(h.flatten(1)))
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode(self, z):
+        h = F.relu(self.to_features(F.relu(self.from_latent(z))))
+        h = h.view(len(z), self.config.channels[1], 7, 7)
+        return torch.sigmoid(self.deconv2(F.relu(self.deconv1(h))))
+
+    def forward(self, x, eps=None):
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar, eps)), mu, logvar
+"""
+CONV_POOLING = """
+class ConvVAE(nn.Module):
+    def __init__(self, config=ConvVAEConfig()):
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14 x 14
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 7 x 7
+            nn.Flatten(),
+        )
+        self.heads = nn.Linear(32 * 7 * 7, 2 * config.latent_dim)
+        self.expand = nn.Sequential(nn.Linear(config.latent_dim, 32 * 7 * 7), nn.ReLU())
+        self.paint = nn.Sequential(
+            nn.ConvTranspose2d(32, 16, 2, stride=2), nn.ReLU(),  # 14 x 14
+            nn.ConvTranspose2d(16, 8, 2, stride=2), nn.ReLU(),  # 28 x 28
+            nn.Conv2d(8, 1, 3, padding=1),
+        )
+
+    def encode(self, x):
+        h = self.heads(self.features(x))
+        return h[:, : self.latent_dim], h[:, self.latent_dim :]
+
+    def decode(self, z):
+        return torch.sigmoid(self.paint(self.expand(z).view(-1, 32, 7, 7)))
+
+    def forward(self, x, eps=None):
+        mu, logvar = self.encode(x)
+        if eps is None:
+            eps = torch.randn_like(mu)
+        return self.decode(mu + eps * torch.exp(0.5 * logvar)), mu, logvar
+"""
+DESIGNS = {  # assignment -> design -> source of the model's cell; every one is correct
+    "04_mlp_vae": {"suggested, other names": MLP_SUGGESTED_RENAMED, "two hidden layers": MLP_TWO_HIDDEN_LAYERS},
+    "05_conv_vae": {"suggested, other names": CONV_SUGGESTED_RENAMED, "pooling, 2x2 deconvolutions": CONV_POOLING},
+}
+
 # Correct, and written differently from solutions/: other formulas, other layer names, another order
 # of random calls, sum-then-mean. Several also make PyTorch print a UserWarning (``torch.tensor`` of a
 # tensor): correct work must keep full marks although something is written to stderr.
@@ -86,67 +206,8 @@ def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
     return total / x.shape[0]  # sum, then divide by the batch size
 """,
     },
-    "04_mlp_vae": {
-        "MLPVAE": """
-class MLPVAE(nn.Module):
-    def __init__(self, config=MLPVAEConfig()):
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        self.encoder_hidden = nn.Linear(config.input_dim, config.hidden_dim)
-        self.encoder_mu = nn.Linear(config.hidden_dim, config.latent_dim)
-        self.encoder_logvar = nn.Linear(config.hidden_dim, config.latent_dim)
-        self.decoder_hidden = nn.Linear(config.latent_dim, config.hidden_dim)
-        self.decoder_out = nn.Linear(config.hidden_dim, config.input_dim)
-
-    def encode(self, x):
-        h = nn.functional.relu(self.encoder_hidden(x.view(x.size(0), -1)))
-        return self.encoder_mu(h), self.encoder_logvar(h)
-
-    def decode(self, z):
-        return torch.sigmoid(self.decoder_out(self.decoder_hidden(z).clamp(min=0))).reshape(len(z), 1, 28, 28)
-
-    def forward(self, x, eps=None):
-        mu, logvar = self.encode(x)
-        if eps is None:
-            eps = torch.randn_like(mu)
-        eps = torch.tensor(eps)  # PyTorch warns: copy-constructing a tensor
-        return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar
-""",
-    },
-    "05_conv_vae": {
-        "ConvVAE": """
-class ConvVAE(nn.Module):
-    def __init__(self, config=ConvVAEConfig()):
-        super().__init__()
-        self.config = config
-        self.latent_dim = config.latent_dim
-        c1, c2 = config.channels
-        self.conv1 = nn.Conv2d(1, c1, 4, 2, 1)
-        self.conv2 = nn.Conv2d(c1, c2, 4, 2, 1)
-        self.to_hidden = nn.Linear(c2 * 49, config.hidden_dim)
-        self.to_mu = nn.Linear(config.hidden_dim, config.latent_dim)
-        self.to_logvar = nn.Linear(config.hidden_dim, config.latent_dim)
-        self.from_latent = nn.Linear(config.latent_dim, config.hidden_dim)
-        self.to_features = nn.Linear(config.hidden_dim, c2 * 49)
-        self.deconv1 = nn.ConvTranspose2d(c2, c1, 4, 2, 1)
-        self.deconv2 = nn.ConvTranspose2d(c1, 1, 4, 2, 1)
-
-    def encode(self, x):
-        h = F.relu(self.conv2(F.relu(self.conv1(x))))
-        h = F.relu(self.to_hidden(h.flatten(1)))
-        return self.to_mu(h), self.to_logvar(h)
-
-    def decode(self, z):
-        h = F.relu(self.to_features(F.relu(self.from_latent(z))))
-        h = h.view(len(z), self.config.channels[1], 7, 7)
-        return torch.sigmoid(self.deconv2(F.relu(self.deconv1(h))))
-
-    def forward(self, x, eps=None):
-        mu, logvar = self.encode(x)
-        return self.decode(reparameterize(mu, logvar, eps)), mu, logvar
-""",
-    },
+    "04_mlp_vae": {"MLPVAE": MLP_TWO_HIDDEN_LAYERS},
+    "05_conv_vae": {"ConvVAE": CONV_POOLING},
     "06_latent_space": {
         "linear_interpolation": """
 def linear_interpolation(z_start, z_end, num_steps):
@@ -502,35 +563,177 @@ def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
         "missing-sigmoid",
         "04_mlp_vae",
         "MLPVAE",
-        CORRECT["04_mlp_vae"]["MLPVAE"].replace(
-            "return torch.sigmoid(self.decoder_out(self.decoder_hidden(z).clamp(min=0))).reshape(",
-            "return self.decoder_out(self.decoder_hidden(z).clamp(min=0)).reshape(",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "nn.Linear(256, 784), nn.Sigmoid(), nn.Unflatten",
+            "nn.Linear(256, 784), nn.Unflatten",
         ),
-        {"test_mlp_vae_values", "test_mlp_vae_gradients"},
+        {"test_mlp_vae_decoder", "test_mlp_vae_gradients", "test_mlp_vae_trains"},
         "check_mlp_vae",
-        ["values"],
+        ["decoder", "gradients", "trains"],
+    ),
+    _mistake(
+        "logvar-range",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        return mu, logvar\n",
+            "        return mu, F.softplus(logvar)  # a variance of at least 1\n",
+        ),
+        {"test_mlp_vae_encoder"},
+        "check_mlp_vae",
+        ["encoder"],
     ),
     _mistake(
         "forward-no-sampling",
         "04_mlp_vae",
         "MLPVAE",
-        CORRECT["04_mlp_vae"]["MLPVAE"].replace(
-            "return self.decode(mu + torch.exp(logvar / 2) * eps), mu, logvar", "return self.decode(mu), mu, logvar"
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        z = reparameterize(mu, logvar, eps)\n",
+            "        z = mu  # no sample\n",
         ),
-        {"test_mlp_vae_values", "test_mlp_vae_noise", "test_mlp_vae_gradients"},
+        {"test_mlp_vae_sampling", "test_mlp_vae_noise"},
         "check_mlp_vae",
-        ["values", "noise"],
+        ["sampling", "noise"],
+    ),
+    _mistake(
+        "exp-logvar-as-std",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        z = reparameterize(mu, logvar, eps)\n",
+            "        z = mu + torch.exp(logvar) * (torch.randn_like(mu) if eps is None else eps)  # the variance\n",
+        ),
+        {"test_mlp_vae_sampling"},
+        "check_mlp_vae",
+        ["sampling"],
+    ),
+    _mistake(
+        "logvar-as-std",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        z = reparameterize(mu, logvar, eps)\n",
+            "        z = mu + logvar * (torch.randn_like(mu) if eps is None else eps)  # logvar as the std\n",
+        ),
+        {"test_mlp_vae_sampling"},
+        "check_mlp_vae",
+        ["sampling"],
+    ),
+    _mistake(
+        "eps-ignored",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        z = reparameterize(mu, logvar, eps)\n",
+            "        z = reparameterize(mu, logvar)  # fresh noise, eps ignored\n",
+        ),
+        {"test_mlp_vae_sampling"},
+        "check_mlp_vae",
+        ["sampling"],
+    ),
+    _mistake(
+        "decoder-uses-x",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "        return self.decode(z), mu, logvar\n",
+            "        return 0.9 * self.decode(z) + 0.1 * x, mu, logvar  # a skip from x\n",
+        ),
+        {"test_mlp_vae_sampling"},
+        "check_mlp_vae",
+        ["sampling"],
+    ),
+    _mistake(
+        "image-shape",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)),",
+            "nn.Sigmoid(),",
+        ),
+        {
+            "test_mlp_vae_shapes",
+            "test_mlp_vae_decoder",
+            "test_mlp_vae_sampling",
+            "test_mlp_vae_noise",
+            "test_mlp_vae_gradients",
+            "test_mlp_vae_trains",
+        },
+        "check_mlp_vae",
+        ["shapes", "decoder", "sampling", "noise", "gradients", "trains"],
+    ),
+    _mistake(
+        "parameter-budget",
+        "04_mlp_vae",
+        "MLPVAE",
+        MLP_TWO_HIDDEN_LAYERS.replace(
+            "nn.Linear(784, 256), nn.ELU(), nn.Linear(256, 64)",
+            "nn.Linear(784, 512), nn.ELU(), nn.Linear(512, 64)",
+        ),
+        {"test_mlp_vae_budget"},
+        "check_mlp_vae",
+        ["budget"],
+    ),
+    _mistake(
+        "conv-layers",
+        "05_conv_vae",
+        "ConvVAE",
+        CONV_POOLING.replace(
+            "nn.ConvTranspose2d(32, 16, 2, stride=2), nn.ReLU(),  # 14 x 14\n            nn.ConvTranspose2d(16, 8, 2, stride=2), nn.ReLU(),  # 28 x 28",
+            "nn.Upsample(scale_factor=2), nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(),  # 14 x 14\n            nn.Upsample(scale_factor=2), nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(),  # 28 x 28",
+        ),
+        {"test_conv_vae_layers"},
+        "check_conv_vae",
+        ["layers"],
+    ),
+    _mistake(
+        "conv-shape",
+        "05_conv_vae",
+        "ConvVAE",
+        CONV_POOLING.replace(
+            "nn.ConvTranspose2d(16, 8, 2, stride=2), nn.ReLU(),  # 28 x 28",
+            "nn.ConvTranspose2d(16, 8, 3, stride=2), nn.ReLU(),  # 29 x 29",
+        ),
+        {
+            "test_conv_vae_shapes",
+            "test_conv_vae_decoder",
+            "test_conv_vae_sampling",
+            "test_conv_vae_noise",
+            "test_conv_vae_gradients",
+            "test_conv_vae_trains",
+        },
+        "check_conv_vae",
+        ["shapes", "decoder", "sampling", "noise", "gradients", "trains"],
+    ),
+    _mistake(
+        "parameter-budget",
+        "05_conv_vae",
+        "ConvVAE",
+        CONV_POOLING.replace(
+            "self.heads = nn.Linear(32 * 7 * 7, 2 * config.latent_dim)",
+            "self.heads = nn.Sequential(nn.Linear(32 * 7 * 7, 1024), nn.ReLU(), nn.Linear(1024, 2 * config.latent_dim))",
+        ),
+        {"test_conv_vae_budget"},
+        "check_conv_vae",
+        ["budget"],
     ),
     _mistake(
         "hardcoded-size",
         "05_conv_vae",
         "ConvVAE",
-        CORRECT["05_conv_vae"]["ConvVAE"]
-        .replace("nn.Linear(config.hidden_dim, config.latent_dim)", "nn.Linear(config.hidden_dim, 12)")
-        .replace("nn.Linear(config.latent_dim, config.hidden_dim)", "nn.Linear(12, config.hidden_dim)"),
-        {"test_conv_vae_shapes", "test_conv_vae_values", "test_conv_vae_gradients"},
+        CONV_POOLING.replace(
+            "        self.latent_dim = config.latent_dim\n",
+            "        self.latent_dim = 12\n",
+        ),
+        {
+            "test_conv_vae_shapes",
+            "test_conv_vae_encoder",
+            "test_conv_vae_decoder",
+            "test_conv_vae_sampling",
+            "test_conv_vae_gradients",
+        },
         "check_conv_vae",
-        ["shapes", "values", "gradients"],
+        ["shapes", "encoder", "decoder", "sampling", "gradients"],
     ),
     _mistake(
         "samples-not-means",

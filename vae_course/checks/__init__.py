@@ -6,7 +6,8 @@ A hidden test cell of an assignment is one line, for example::
 
 Each check runs the student's function or class on hidden inputs (several shapes, batch sizes,
 seeds, float32 and float64, the CPU and a GPU when there is one) next to the reference in
-``vae_course`` and raises :class:`CheckFailure` (an ``AssertionError``) with a message that teaches:
+``vae_course`` (the VAEs of assignments 4 and 5, which students design, against a specification of
+their behaviour instead: :mod:`.vae_models`) and raises :class:`CheckFailure` (an ``AssertionError``) with a message that teaches:
 what was expected, what came back, and a named hint (:mod:`.hints`) when the answer matches a common
 mistake. ``part=None`` runs every part in order.
 
@@ -21,8 +22,8 @@ Under classgrade, each check also sends what the student's code returned to the 
 | ``reparameterize`` | :func:`check_reparameterize` | shapes, values, noise, gradients |
 | ``kl_divergence`` | :func:`check_kl_divergence` | shapes, values, gradients |
 | ``negative_elbo`` | :func:`check_negative_elbo` | shapes, values, gradients |
-| ``MLPVAE`` | :func:`check_mlp_vae` | shapes, values, noise, gradients |
-| ``ConvVAE`` | :func:`check_conv_vae` | shapes, values, noise, gradients |
+| ``MLPVAE`` | :func:`check_mlp_vae` | shapes, budget, encoder, decoder, sampling, noise, gradients, trains |
+| ``ConvVAE`` | :func:`check_conv_vae` | shapes, budget, layers, encoder, decoder, sampling, noise, gradients, trains |
 | ``linear_interpolation`` | :func:`check_linear_interpolation` | shapes, values |
 | ``spherical_interpolation`` | :func:`check_spherical_interpolation` | shapes, values, special |
 | ``traverse`` | :func:`check_traverse` | shapes, values |
@@ -62,8 +63,9 @@ from .latent import (
     check_tsne_embedding,
 )
 from .losses import check_negative_elbo, check_reconstruction_loss
-from .models import check_conv_vae, check_mlp_autoencoder, check_mlp_vae
+from .models import check_mlp_autoencoder
 from .training import check_evaluate, check_train, check_train_step  # assignment 7
+from .vae_models import check_conv_vae, check_mlp_vae  # assignments 4 and 5: behaviour, not layers
 
 __all__ = [
     "HINTS",

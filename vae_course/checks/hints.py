@@ -75,12 +75,31 @@ HINTS: dict[str, str] = {
     "forward-outputs": "forward returns the tuple (x_hat, mu, logvar), in that order.",
     "architecture": "Build exactly the layers the exercise lists, in that order, with the sizes from `config`.",
     "hardcoded-size": (
-        "Read the sizes from `config` (`config.latent_dim`, `config.hidden_dim`, `config.channels`); "
-        "the model must work for any latent size, not only the default."
+        "Read the sizes from `config` (`config.latent_dim`, and `config.hidden_dim` where the exercise "
+        "uses it); the model must work for any latent size, not only the default."
     ),
     "conv-shape": (
-        "Each Conv2d(kernel_size=4, stride=2, padding=1) halves the side (28 -> 14 -> 7) and each "
-        "ConvTranspose2d with the same settings doubles it (7 -> 14 -> 28)."
+        "Follow the side of the feature maps through your layers: a Conv2d or ConvTranspose2d with "
+        "kernel k, stride s and padding p maps a side n to (n + 2p - k) // s + 1, or (n - 1) s - 2p + k "
+        "for the transposed one (kernel 4, stride 2, padding 1: 28 -> 14 -> 7 and back). "
+        "The decoder must end at (B, 1, 28, 28)."
+    ),
+    "parameter-budget": (
+        "Your model is larger than the exercise allows: make the widest layers narrower (the fully "
+        "connected layers next to the images or feature maps hold most of the weights)."
+    ),
+    "conv-layers": (
+        "The encoder must run at least one `nn.Conv2d` and the decoder at least one `nn.ConvTranspose2d` "
+        "(as modules, created in `__init__`; pooling and other layers may come in between)."
+    ),
+    "logvar-range": (
+        "logvar is log(sigma^2) and must be able to go below 0 (a posterior narrower than the prior). "
+        "Do not pass it through a ReLU, softplus or exp: a plain linear layer outputs it."
+    ),
+    "decoder-uses-x": (
+        "x_hat must depend on x only through z: forward returns decode(z) for "
+        "z = mu + exp(0.5 * logvar) * eps, and the decoder sees nothing else of x (no skip connection "
+        "from x, nothing kept from the last encode)."
     ),
     "encode-outputs": "encode returns the tuple (mu, logvar), each of shape (B, latent_dim).",
     # --- latent space

@@ -1,6 +1,7 @@
-"""Checks for the models: ``MLPAutoencoder`` (assignment 1), ``MLPVAE`` (4) and ``ConvVAE`` (5).
+"""Checks for the model of assignment 1, ``MLPAutoencoder``, whose layers the exercise lists.
 
-A student's model is compared with the reference by giving it the reference's weights: matched by
+The VAEs of assignments 4 and 5 are specified by behaviour instead (:mod:`.vae_models`). A student's
+autoencoder is compared with the reference by giving it the reference's weights: matched by
 parameter name when the names agree, else by order (the order in which the exercise lists the
 layers). Then encode, decode and forward must agree on hidden inputs, and so must the gradients of
 the weights. Every model is built from several configs; the default comes first.
@@ -15,13 +16,11 @@ from torch import nn
 
 from .. import models
 from ..data import IMAGE_SHAPE
-from ..gaussian import reparameterize
 from ..losses import reconstruction_loss
 from . import judging
 from .core import (
     CheckFailure,
     Student,
-    close,
     describe,
     device_dtypes,
     expect_close,
@@ -31,39 +30,19 @@ from .core import (
 )
 
 BATCHES = (1, 6)  # batch sizes of the hidden images
-REFERENCES = {"MLPAutoencoder": models.MLPAutoencoder, "MLPVAE": models.MLPVAE, "ConvVAE": models.ConvVAE}
+REFERENCES = {"MLPAutoencoder": models.MLPAutoencoder}
 CONFIGS = {  # the default first: a model that fails only on the others has its sizes hard-coded
     "MLPAutoencoder": (
         models.MLPAutoencoderConfig(),
         models.MLPAutoencoderConfig(hidden_dim=64, latent_dim=2),
         models.MLPAutoencoderConfig(hidden_dim=32, latent_dim=5),
     ),
-    "MLPVAE": (
-        models.MLPVAEConfig(),
-        models.MLPVAEConfig(hidden_dim=64, latent_dim=2),
-        models.MLPVAEConfig(hidden_dim=32, latent_dim=7),
-    ),
-    "ConvVAE": (
-        models.ConvVAEConfig(),
-        models.ConvVAEConfig(latent_dim=2, channels=(8, 16), hidden_dim=32),
-        models.ConvVAEConfig(latent_dim=5, channels=(4, 8), hidden_dim=16),
-    ),
 }
 
 
 def check_mlp_autoencoder(model_class: type, part: str | None = None) -> None:
     """Check a student's ``MLPAutoencoder(config)``. Parts: shapes, values, gradients."""
-    _check_model("MLPAutoencoder", model_class, part, vae=False)
-
-
-def check_mlp_vae(model_class: type, part: str | None = None) -> None:
-    """Check a student's ``MLPVAE(config)``. Parts: shapes, values, noise, gradients."""
-    _check_model("MLPVAE", model_class, part, vae=True)
-
-
-def check_conv_vae(model_class: type, part: str | None = None) -> None:
-    """Check a student's ``ConvVAE(config)`` for several latent sizes. Parts: shapes, values, noise, gradients."""
-    _check_model("ConvVAE", model_class, part, vae=True)
+    _check_model("MLPAutoencoder", model_class, part)
 
 
 def images(batch: int, seed: int) -> torch.Tensor:
@@ -76,7 +55,7 @@ def codes(batch: int, latent_dim: int, seed: int) -> torch.Tensor:
     return torch.randn(batch, latent_dim, generator=generator(seed), dtype=torch.float64)
 
 
-def _check_model(name: str, model_class: type, part: str | None, vae: bool) -> None:
+def _check_model(name: str, model_class: type, part: str | None) -> None:
     student = Student(model_class, name, (REFERENCES[name],))
 
     def shapes(config, dtype, device, case):
@@ -84,40 +63,23 @@ def _check_model(name: str, model_class: type, part: str | None, vae: bool) -> N
         for batch in BATCHES:
             x = images(batch, seed=batch).to(device, dtype)
             z = codes(batch, config.latent_dim, seed=batch).to(device, dtype)
-            _check_output_shapes(student, model, name, x, z, config.latent_dim, case, vae)
+            _check_output_shapes(student, model, name, x, z, config.latent_dim, case)
 
     def values(config, dtype, device, case):
         pair = ModelPair(student, name, config, dtype, device)
         for batch in BATCHES:
             x = images(batch, seed=10 + batch).to(device, dtype)
             z = codes(batch, config.latent_dim, seed=20 + batch).to(device, dtype)
-            eps = codes(batch, config.latent_dim, seed=30 + batch).to(device, dtype)
             student.case = f"{case}, batch of {batch}"
-            _compare_outputs(pair, name, x, z, eps, student.case, vae)
-
-    def noise(config, dtype, device, case):
-        model = build(student, name, config).to(device, dtype).eval()
-        x = images(4, seed=40).to(device, dtype)
-        first, second = (_x_hat(student.run(model.forward, x), name) for _ in range(2))
-        expect_shape(first, x.shape, f"{name}.forward(x)[0]", case, _image_hint)
-        if torch.equal(first, second):
-            with torch.no_grad():
-                decoded_mean = student.run(model.decode, student.run(model.encode, x)[0])
-            hint = "forward-no-sampling" if close(first, decoded_mean) else "stale-noise"
-            message = f"{name}.forward(x) returned the same x_hat twice, so z was not sampled afresh ({case})."
-            raise CheckFailure(message, hint=hint)
+            _compare_outputs(pair, name, x, z, student.case)
 
     def gradient(config, dtype, device, case):
         pair = ModelPair(student, name, config, dtype, device)
         x = images(5, seed=50).to(device, dtype)
-        eps = codes(5, config.latent_dim, seed=51).to(device, dtype)
-        got = pair.run("forward", x, eps=eps) if vae else pair.run("forward", x)
-        expected = pair.reference(x, eps=eps) if vae else pair.reference(x)
-        _compare_gradients(pair, _loss(got, x, vae, name, case), _loss(expected, x, vae, name, case), name, case)
+        got, expected = pair.run("forward", x), pair.reference(x)
+        _compare_gradients(pair, _loss(got, x, name, case), _loss(expected, x, name, case), name, case)
 
-    parts = {"shapes": shapes, "values": values, "noise": noise, "gradients": gradient}
-    if not vae:
-        del parts["noise"]
+    parts = {"shapes": shapes, "values": values, "gradients": gradient}
     run_parts(name, {part_name: _over_cases(student, name, body) for part_name, body in parts.items()}, part)
 
 
@@ -202,7 +164,8 @@ def copy_weights(reference: nn.Module, model: nn.Module, name: str) -> list[tupl
 # --------------------------------------------------------------------------- outputs
 
 
-def _image_hint(shape: tuple) -> str | None:
+def image_hint(shape: tuple) -> str | None:
+    """The hint for a wrong shape of decoded images, if one fits."""
     if len(shape) == 2 and shape[1] == 28 * 28:
         return "image-shape"
     if len(shape) == 4 and shape[2:] != (28, 28):
@@ -210,87 +173,36 @@ def _image_hint(shape: tuple) -> str | None:
     return None
 
 
-def _kind(value) -> str:
-    return f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
-
-
-def _x_hat(output, name: str) -> torch.Tensor:
-    if isinstance(output, tuple) and len(output) == 3:
-        return output[0]
-    message = f"{name}.forward(x) should return the tuple (x_hat, mu, logvar), got {_kind(output)}."
-    raise CheckFailure(message, hint="forward-outputs")
-
-
-def _mu_logvar(output, name: str, case: str) -> tuple:
-    if isinstance(output, tuple) and len(output) == 2:
-        return output
-    message = f"{name}.encode(x) should return the tuple (mu, logvar), got {_kind(output)} ({case})."
-    raise CheckFailure(message, hint="encode-outputs")
-
-
-def _check_output_shapes(student, model, name, x, z, latent_dim, case, vae) -> None:
-    batch = x.shape[0]
-    encoded = student.run(model.encode, x)
-    if vae:
-        for label, value in zip(("mu", "logvar"), _mu_logvar(encoded, name, case)):
-            expect_shape(value, (batch, latent_dim), f"{label} from {name}.encode(x)", case)
-    else:
-        expect_shape(encoded, (batch, latent_dim), f"{name}.encode(x)", case)
-    expect_shape(student.run(model.decode, z), x.shape, f"{name}.decode(z)", case, _image_hint)
-    out = student.run(model.forward, x)
-    out, what = (_x_hat(out, name), f"x_hat from {name}.forward(x)") if vae else (out, f"{name}.forward(x)")
-    expect_shape(out, x.shape, what, case, _image_hint)
+def _check_output_shapes(student, model, name, x, z, latent_dim, case) -> None:
+    expect_shape(student.run(model.encode, x), (x.shape[0], latent_dim), f"{name}.encode(x)", case)
+    expect_shape(student.run(model.decode, z), x.shape, f"{name}.decode(z)", case, image_hint)
+    expect_shape(student.run(model.forward, x), x.shape, f"{name}.forward(x)", case, image_hint)
 
 
 def _decoder_logits(reference: nn.Module, z: torch.Tensor) -> torch.Tensor:
     """What the reference decoder computes before its final sigmoid (for the missing-sigmoid hint)."""
-    if isinstance(reference, models.MLPVAE):
-        return reference.decoder_out(torch.relu(reference.decoder_hidden(z))).view(-1, *IMAGE_SHAPE)
-    layers = list(reference.decoder)  # MLPAutoencoder and ConvVAE: a Sequential with a Sigmoid near the end
+    layers = list(reference.decoder)  # a Sequential with a Sigmoid near the end
     last_sigmoid = max(i for i, layer in enumerate(layers) if isinstance(layer, nn.Sigmoid))
     return nn.Sequential(*layers[:last_sigmoid])(z).view(-1, *IMAGE_SHAPE)
 
 
 @torch.no_grad()
-def _compare_outputs(pair: ModelPair, name, x, z, eps, case, vae) -> None:
+def _compare_outputs(pair: ModelPair, name, x, z, case) -> None:
     ref = pair.reference
-    if vae:
-        got_mu, got_logvar = _mu_logvar(pair.run("encode", x), name, case)
-        mu, logvar = ref.encode(x)
-        expect_close(got_mu, mu, f"mu from {name}.encode(x)", case, {"encode-outputs": logvar})
-        expect_close(got_logvar, logvar, f"logvar from {name}.encode(x)", case, {"encode-outputs": mu})
-    else:
-        expect_close(pair.run("encode", x), ref.encode(x), f"{name}.encode(x)", case)
+    expect_close(pair.run("encode", x), ref.encode(x), f"{name}.encode(x)", case)
     mistakes = {"missing-sigmoid": _decoder_logits(ref, z)}
-    expect_close(pair.run("decode", z), ref.decode(z), f"{name}.decode(z)", case, mistakes, _image_hint)
-    if not vae:
-        mistakes = {"missing-sigmoid": _decoder_logits(ref, ref.encode(x))}
-        expect_close(pair.run("forward", x), ref(x), f"{name}.forward(x)", case, mistakes, _image_hint)
-        return
-    out = pair.run("forward", x, eps=eps)
-    sample = reparameterize(mu, logvar, eps)
-    mistakes = {
-        "forward-no-sampling": ref.decode(mu),
-        "exp-logvar-as-std": ref.decode(mu + logvar.exp() * eps),
-        "missing-sigmoid": _decoder_logits(ref, sample),
-    }
-    what = f"x_hat from {name}.forward(x, eps)"
-    expect_close(_x_hat(out, name), ref.decode(sample), what, case, mistakes, _image_hint)
-    expect_close(out[1], mu, f"mu from {name}.forward(x, eps)", case, {"forward-outputs": logvar})
-    expect_close(out[2], logvar, f"logvar from {name}.forward(x, eps)", case, {"forward-outputs": mu})
+    expect_close(pair.run("decode", z), ref.decode(z), f"{name}.decode(z)", case, mistakes, image_hint)
+    mistakes = {"missing-sigmoid": _decoder_logits(ref, ref.encode(x))}
+    expect_close(pair.run("forward", x), ref(x), f"{name}.forward(x)", case, mistakes, image_hint)
 
 
 # --------------------------------------------------------------------------- gradients
 
 
-def _loss(output, x, vae: bool, name: str, case: str) -> torch.Tensor:
-    """A loss that reaches every weight: squared error of x_hat, plus terms in mu and logvar for a VAE."""
-    x_hat = _x_hat(output, name) if vae else output
-    expect_shape(x_hat, x.shape, f"x_hat from {name}.forward(x)", case, _image_hint)
-    loss = reconstruction_loss(x_hat, x, "mse").sum()
-    if vae:
-        loss = loss + output[1].pow(2).sum() + output[2].sin().sum()
-    return loss
+def _loss(x_hat, x, name: str, case: str) -> torch.Tensor:
+    """A loss that reaches every weight: the squared error of x_hat."""
+    expect_shape(x_hat, x.shape, f"{name}.forward(x)", case, image_hint)
+    return reconstruction_loss(x_hat, x, "mse").sum()
 
 
 def _compare_gradients(pair: ModelPair, loss: torch.Tensor, expected_loss: torch.Tensor, name, case) -> None:
