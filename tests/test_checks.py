@@ -284,3 +284,13 @@ def test_a_model_that_does_not_learn_fails_the_trains_part():
     with pytest.raises(CheckFailure) as failure:
         checks.check_mlp_vae(Frozen, part="gradients")
     assert failure.value.hint == "no-gradient"
+
+
+def test_the_table_of_checks_lists_every_check_with_its_parts():
+    """``vae_course.checks``' docstring table is what hidden tests can call: every check and its parts."""
+    rows = [line.split("|")[1:4] for line in checks.__doc__.splitlines() if line.startswith("| ``")]
+    listed = {check.strip()[len(":func:`") : -1]: [p.strip() for p in parts.split(",")] for _, check, parts in rows}
+    public = {name for name in checks.__all__ if name.startswith("check_")}
+    assert set(listed) == public
+    for name, parts in listed.items():
+        assert sorted(_model_parts(getattr(checks, name))) == sorted(parts), name

@@ -30,6 +30,14 @@ Under classgrade, each check also sends what the student's code returned to the 
 | ``manifold_grid`` | :func:`check_manifold_grid` | shapes, values |
 | ``encode_means`` | :func:`check_encode_means` | shapes, values |
 | ``tsne_embedding`` | :func:`check_tsne_embedding` | shapes, values |
+| ``train_step`` | :func:`check_train_step` | shapes, values, zero_grad |
+| ``evaluate`` | :func:`check_evaluate` | shapes, values, behaviour |
+| ``train`` | :func:`check_train` | shapes, modes, falls, reference |
+| ``kl_diagonal_gaussians`` | :func:`check_kl_diagonal_gaussians` | shapes, values, gradients |
+| ``log_importance_weights`` | :func:`check_log_importance_weights` | shapes, values |
+| ``log_mean_exp`` | :func:`check_log_mean_exp` | shapes, values, stable |
+| ``kl_per_dimension`` | :func:`check_kl_per_dimension` | shapes, values, gradients |
+| ``active_units`` | :func:`check_active_units` | shapes, values |
 | ``alpha_bars`` | :func:`check_alpha_bars` | shapes, values |
 | ``q_sample`` | :func:`check_q_sample` | shapes, values |
 | ``noise_prediction_loss`` | :func:`check_noise_prediction_loss` | shapes, values, gradients |
