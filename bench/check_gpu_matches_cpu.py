@@ -12,14 +12,15 @@ Four checks, each printed with its value and tolerance; the exit status is 1 if 
    trained on the CPU (the reference: eager float32, PyTorch's default Adam) and on the device in
    each configuration of :class:`~vae_course.TrainConfig` worth checking (default: fused Adam and
    PyTorch's TF32 settings; ``tf32=False``; ``tf32=True``; ``compile=True``; on CUDA,
-   ``compile="reduce-overhead"``, which adds CUDA graphs). Compared: the first
+   ``compile="reduce-overhead"``, which adds CUDA graphs of the loss, and ``cuda_graph=True``, alone and
+   with ``compile=True``, which records the whole step). Compared: the first
    step's loss and gradients, every step's loss, and the weights' change over the 20 steps
    (``|dw_device - dw_cpu| / |dw_cpu|``).
 2. Evaluation. The CPU-trained weights evaluated on both devices on the 10,000 test images with
    the same pinned noise (relative difference), and with ``evaluate_negative_elbo``'s own noise on
    each device (difference in nats).
-3. Training. ``fit`` for 2 epochs on each device, each with its own random streams (shuffling,
-   noise): the test -ELBO may differ by seed-to-seed noise only.
+3. Training. ``fit`` for 2 epochs on each device (on CUDA also with ``cuda_graph=True``), each with its
+   own random streams (shuffling, noise): the test -ELBO may differ by seed-to-seed noise only.
 4. Synchronisations (CUDA only). ``torch.cuda.set_sync_debug_mode("warn")`` during ``fit``: the
    number of synchronising calls may grow with the number of steps only by the ``check_every``
    checks, never by one per step.
