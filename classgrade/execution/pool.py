@@ -12,6 +12,7 @@ import os
 import queue
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,41 @@ from .. import status
 from .worker import receive, send
 
 _STARTUP_TIMEOUT = 300.0  # seconds for a worker to import its libraries
+FOLDER_PREFIX = "vae-grade-"  # each worker's private folder: FOLDER_PREFIX + index + "-" + random
+OWNER_FILE = "owner"  # in that folder: "HOST PID" of the coordinator that made it
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def remove_abandoned_folders(tmp_dir: str | None = None) -> list[str]:
+    """Remove the workers' folders whose coordinator is gone (killed, e.g. a shard's SIGKILL); return them.
+
+    Kept: a folder with no owner file, one made on another host (a shared --tmp-dir), and one whose
+    owner is still running (or whose process id was reused).
+    """
+    removed = []
+    for folder in Path(tmp_dir or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            host, pid = (folder / OWNER_FILE).read_text().split()
+            pid = int(pid)
+        except (OSError, ValueError):
+            continue
+        if host == socket.gethostname() and pid != os.getpid() and not _running(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -55,7 +91,8 @@ class _Worker:
 
     def __init__(self, config: PoolConfig, index: int) -> None:
         self.config = config
-        self.base_dir = tempfile.mkdtemp(prefix=f"vae-grade-{index}-", dir=config.tmp_dir)
+        self.base_dir = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{index}-", dir=config.tmp_dir)
+        Path(self.base_dir, OWNER_FILE).write_text(_owner())
         self.process: subprocess.Popen | None = None
         self.errors: list[str] = []
 
@@ -137,6 +174,7 @@ class WorkerPool:
         self.config = config
         self.tasks: queue.Queue = queue.Queue()
         self.events_queue: queue.Queue = queue.Queue()
+        self.abandoned = remove_abandoned_folders(config.tmp_dir)  # left by a coordinator that was killed
         self.workers = [_Worker(config, i) for i in range(config.jobs)]
         self.threads: list[threading.Thread] = []
         self.start_errors: list[str] = []
