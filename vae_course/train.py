@@ -243,10 +243,7 @@ def train_step(
     ``eps`` (B, D) pins the reparameterization noise (device comparisons); gradients are set to None
     before ``backward``, so that the step can be recorded as a CUDA graph (:mod:`vae_course.cuda_graph`).
     """
-    if eps is None:
-        loss, sums = step_fn(model, x, config.kind, config.beta)  # (), (2,)
-    else:
-        loss, sums = step_fn(model, x, config.kind, config.beta, eps)
+    loss, sums = step_fn(model, x, config.kind, config.beta, eps)  # (), (2,)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()

@@ -45,7 +45,7 @@ def remove_abandoned_folders(tmp_dir: str | None = None) -> list[str]:
             pid = int(pid)
         except (OSError, ValueError):
             continue
-        if host == socket.gethostname() and pid != os.getpid() and not _running(pid):
+        if host == socket.gethostname() and not _running(pid):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(str(folder))
     return removed
