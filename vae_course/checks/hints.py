@@ -218,8 +218,8 @@ HINTS: dict[str, str] = {
     ),
     # --- the diffusion model's forward process and loss
     "alpha-not-bar": (
-        "That is alpha_t = 1 - beta_t, one step's share of the signal. alpha_bar_t is the cumulative product "
-        "of the alphas up to and including step t: `torch.cumprod(1 - betas, dim=0)`."
+        "That is alpha_t = 1 - beta_t, the share of the variance one step keeps as signal. alpha_bar_t is the "
+        "cumulative product of the alphas up to and including step t: `torch.cumprod(1 - betas, dim=0)`."
     ),
     "cumprod-of-betas": "alpha_t = 1 - beta_t: take the cumulative product of 1 - betas, not of the betas.",
     "step-off-by-one": (
