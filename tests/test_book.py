@@ -20,6 +20,10 @@ Slow (marked ``slow``, run in CI):
    editions, points at a file that the published trees hold: the notebooks branch
    (``_build/notebooks``) or the site itself.
 4. The Indonesian edition's generated sentences (glue) and figure labels are Indonesian.
+5. Accessibility: axe-core (the npm package pinned in ``tests/book_support/package.json``, injected
+   into the page from disk, so nothing leaves the machine) checks every page of both editions, at
+   both widths, against its WCAG 2 A/AA rules and best practices, after MathJax has typeset the
+   page; a critical or serious violation fails the test.
 
 Fast: the build script's input hash watches the library, the checkpoints and the configuration, the
 site takes MathJax from itself, and every exercise link in the chapters points to a notebook in the
@@ -53,6 +57,8 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 # Screens the pages are checked on: (width, height, mobile). The phone is an iPhone 12 to 15's width.
 VIEWPORTS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
 BUILD_TIMEOUT_S = 1200  # a clean build takes a few minutes on 2 CPU cores
+AXE_JS = ROOT / "tests" / "book_support" / "node_modules" / "axe-core" / "axe.min.js"  # npm ci (scripts/install)
+FAILING_IMPACTS = ("critical", "serious")  # axe-core's two highest impacts; "moderate" and "minor" are reported
 # JavaScript errors of the theme itself, not of our pages. sphinx-thebe 0.3.1 under jupyter-book 1
 # writes its config <script> twice on every page, so the second `const` declaration throws.
 KNOWN_THEME_EXCEPTIONS = ("Identifier 'THEBE_JS_URL' has already been declared",)
@@ -148,6 +154,21 @@ PAGE_REPORT_JS = r"""
     lang: document.documentElement.lang,
     languageSwitch: [...document.querySelectorAll("a.language-switch")].map(a => a.href),
   };
+})()
+"""
+
+# axe-core's violations on the page as it is once MathJax has typeset it (axe must be injected first).
+AXE_REPORT_JS = r"""
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    nodes: v.nodes.slice(0, 3).map(node => node.target.join(" ") + ": " + node.html.slice(0, 120)),
+  }));
 })()
 """
 
@@ -312,6 +333,34 @@ def test_page_renders(page, server, language, name, viewport):
     exceptions = [e for e in page.exceptions if not any(known in e for known in KNOWN_THEME_EXCEPTIONS)]
     assert not exceptions, f"{name}: JavaScript exceptions: {exceptions}"
     assert not page.blocked, f"{name}: the page tried to load from outside the machine: {page.blocked}"
+
+
+def serious_violations(violations: list[dict]) -> list[dict]:
+    """The violations of an axe-core report that fail a page: critical or serious impact."""
+    return [violation for violation in violations if violation["impact"] in FAILING_IMPACTS]
+
+
+def test_serious_violations_keeps_critical_and_serious_ones():
+    report = [{"id": rule, "impact": impact} for rule, impact in
+              [("aria-required-children", "critical"), ("color-contrast", "serious"), ("region", "moderate"),
+               ("aria-deprecated-role", "minor")]]  # fmt: skip
+    assert [v["id"] for v in serious_violations(report)] == ["aria-required-children", "color-contrast"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", toc_pages())
+@pytest.mark.parametrize("language", EDITIONS)
+def test_page_is_accessible(page, server, language, name, viewport):
+    """axe-core finds no critical or serious violation on the page, at a desktop and at a phone width
+    (where wide tables and equations scroll, and the header shows other controls)."""
+    assert AXE_JS.is_file(), f"{AXE_JS} is missing: run scripts/install (npm ci)"
+    page.set_viewport(*VIEWPORTS[viewport])
+    page.navigate(server + f"{language}/{name}.html")
+    page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")  # defines window.axe
+    violations = page.evaluate(AXE_REPORT_JS, await_promise=True)
+    failing = serious_violations(violations)
+    assert not failing, f"{language}/{name} ({viewport}): accessibility violations (axe-core): {failing}"
 
 
 class _Links(html.parser.HTMLParser):
