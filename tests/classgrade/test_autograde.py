@@ -10,6 +10,7 @@ serial ``autograde``, and with itself after a regrade. Kernels run without PyTor
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -278,13 +279,18 @@ def _real_course(
 
 
 def _grade_real(course: Path, assignment: str, submissions: dict) -> dict[str, dict]:
-    """Submit ``submissions`` (student -> writer of the notebook into a folder); grade; the report by student."""
+    """Submit ``submissions`` (student -> writer of the notebook into a folder); grade; the report by student.
+
+    Graded as on a grading machine that never ran the course: the data root is empty, so kernels that
+    load Fashion-MNIST (read-only to them) find it only if the grader prepared it before they started.
+    """
     for student, write in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         write(folder)
     command = [sys.executable, "-m", "classgrade", "autograde", assignment, "--jobs", "2", "--quiet"]
-    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    env = dict(os.environ, VAE_COURSE_DATA=str(course.parent / "empty-data-root"))
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))
 
