@@ -155,8 +155,13 @@ def prepare(settings: ClassGrade) -> list[str]:
     Kernels may only read what the course shares with them (its data set, say), so whatever must be
     written there on a fresh machine is written here, by the instructor's process, once. A function
     that fails is reported, not fatal: assignments that do not need what it prepares still grade.
+
+    matplotlib's font list comes first: each kernel's home gets a copy of it (``execution.kernel``); a
+    kernel that found none would scan the fonts itself and say so on stderr, which zeroes a test cell.
     """
     errors = []
+    with contextlib.suppress(ImportError):
+        import matplotlib.font_manager  # noqa: F401 (loading it writes the font list on a fresh machine)
     for target in settings.prepare:
         module, _, function = target.partition(":")
         try:

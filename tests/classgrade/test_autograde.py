@@ -376,3 +376,19 @@ def test_a_real_assignment_tampered_kernel_earns_nothing_for_a_wrong_kl(tmp_path
     graded = nbformat.read(course / "autograded" / "tampered" / assignment / name, as_version=4)
     values = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_kl_values")
     assert "[kl-sign]" in values.outputs[0].evalue  # the judge's reason, with the check's own hint
+
+
+def test_prepare_calls_the_courses_functions_once_and_reports_a_failure(monkeypatch, capsys):
+    from classgrade.config import ClassGrade
+    from classgrade.coordinator.autograde import prepare
+
+    calls = []
+    monkeypatch.setattr(json, "calls", lambda: calls.append("called"), raising=False)  # a function in a module
+    settings = ClassGrade(prepare=["json:calls", "json:no_such_function", "no_such_module:f"])
+    errors = prepare(settings)
+    assert calls == ["called"]
+    assert [error.split(":")[0:2] for error in errors] == [
+        ["prepare json", "no_such_function"],
+        ["prepare no_such_module", "f"],
+    ]
+    assert "warning: prepare json:no_such_function: AttributeError" in capsys.readouterr().err
