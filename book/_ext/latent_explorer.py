@@ -36,8 +36,8 @@ WORDS = {
     "map": {
         "map": ("Map of the test images' 2-D codes, one colour per class. Move over it to decode a point; click two points to interpolate between them.",
                 "Peta kode 2-D gambar uji, satu warna per kelas. Gerakkan penunjuk di atasnya untuk men-decode sebuah titik; klik dua titik untuk interpolasi di antaranya."),
-        "keys": ("Keys: arrows move the point (with Shift, faster), Enter or Space picks it, Escape clears the picks.",
-                 "Tombol: panah menggerakkan titik (dengan Shift, lebih cepat), Enter atau Spasi memilihnya, Escape menghapus pilihan."),
+        "keys": ("Keys: arrows move the point (with Shift, faster), Home brings it back to the centre, Enter or Space picks it, Escape clears the picks.",
+                 "Tombol: panah menggerakkan titik (dengan Shift, lebih cepat), Home mengembalikannya ke pusat, Enter atau Spasi memilihnya, Escape menghapus pilihan."),
         "image": ("The image decoded from the code z", "Gambar hasil decode dari kode z"),
         "position": ("z = ({z1}, {z2}), nearest test image: {name}", "z = ({z1}, {z2}), gambar uji terdekat: {name}"),
         "legend": ("Classes", "Kelas"),
@@ -56,7 +56,6 @@ WORDS = {
         "original": ("original", "asli"),
         "decoded": ("decoded", "hasil decode"),
         "reset": ("Back to the image's own code", "Kembali ke kode gambar itu"),
-        "dimension": ("dimension", "dimensi"),
         "offset": ("offset added to the image's μ", "pergeseran dari μ gambar itu"),
         "kl": ("KL of this image (nats)", "KL gambar ini (nat)"),
         "slider": ("Offset of z{d} from the image's own value {mu}", "Pergeseran z{d} dari nilai gambar itu sendiri {mu}"),

@@ -433,6 +433,9 @@
         status.textContent = position.textContent;
       } else if (event.key === "Enter" || event.key === " ") {
         pick(state.cursor);
+      } else if (event.key === "Home") {
+        moveTo([0, 0]);
+        status.textContent = position.textContent;
       } else if (event.key === "Escape") {
         clearPicks();
       } else {
@@ -479,7 +482,7 @@
         ]),
         element("div", { class: "lx-table" }, [
           element("div", { class: "lx-slider lx-head", "aria-hidden": "true" }, [
-            element("span", { text: words.dimension }), element("span", { text: words.offset }), element("span"), element("span", { text: words.kl })]),
+            element("span"), element("span", { class: "lx-head-offset", text: words.offset }), element("span", { text: words.kl })]),
           ...rows.map(r => r.row),
           element("div", { class: "lx-buttons" }, [reset]),
         ]),
