@@ -11,16 +11,21 @@
 
    Why plain JavaScript and not ONNX with onnxruntime-web. Each decoder is a Linear(D, 128), a
    Linear(128, 3136) and two ConvTranspose2d layers: about 2.1 million multiply-adds and 437,000
-   weights (1.75 MB in float32). Measured in Debian's Chromium 156, headless, on the course's
-   shared 2-core machine (so the times are loose), for conv_vae_12d (see the lead's notes on issue 25
-   for the commands):
-     - this file: 25 kB of script, the weights as they are; MS_PLAIN ms per decode; largest
-       difference from PyTorch's pixels DIFF_PLAIN (it accumulates in float64);
-     - onnxruntime-web 1.30.0 (its wasm backend, one thread): ORT_BYTES MB of runtime (the .wasm and
-       its loader) before the first decode, plus the same weights in the .onnx file; MS_ORT ms per
-       decode; largest difference DIFF_ORT.
-   The runtime would multiply the page's download several times over to save nothing per decode,
-   so the page runs the layers itself, reading the weights from standard safetensors files.
+   weights (1.75 MB in float32). bench/bench_latent_explorer.py measures both routes in Debian's
+   Chromium 156 (headless), on the same 200 random codes per model, the two pages taking turns, three
+   rounds each. On the course's shared 2-core machine under a load of 15 to 20 (so the times are
+   loose; compare them with each other), per decode, main thread's CPU time (and wall-clock):
+     - this script (29 kB) with the two safetensors files (3.51 MB): 1.8 to 3.1 ms (8 to 16 ms)
+       per decode; 3.54 MB downloaded; largest difference from PyTorch 1.3e-6 (float64 sums);
+     - onnxruntime-web 1.30.0 (wasm backend, one thread: the page is not cross-origin isolated):
+       0.4 to 1.0 ms (2 to 8 ms) per decode; 17.83 MB downloaded, 14.31 MB of it the runtime
+       (ort.wasm.min.js, ort-wasm-simd-threaded.mjs and .wasm) and 3.52 MB the .onnx files;
+       largest difference 1.1e-6.
+   Both are within a 16.7 ms frame and far within 1e-4 of PyTorch. The runtime's SIMD kernels are
+   three to four times faster, but it makes the page download five times as much, all of it before
+   the first image, to save about two milliseconds a reader cannot see. So the page runs the layers
+   itself, from standard safetensors files. tests/test_latent_explorer.py prints this script's time
+   per decode and the page's added download on every run.
 */
 (() => {
   "use strict";
