@@ -20,14 +20,15 @@ Slow (the built book, ``scripts/build-book``; Debian's Chromium under Playwright
 
 from __future__ import annotations
 
-import json
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import torch
 from browser_support import keep_on_failure, offline_context
+from playwright.sync_api import expect
 from torch import nn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,11 +117,16 @@ def test_exported_decoder_is_checked_against_the_model(tmp_path):
 
 
 @contextmanager
-def _chapter(chromium, server, request, language="en", screen="desktop", **options):
-    """Chapter 8 of an edition in a new offline tab; yields ``(page, guard)``; keeps a trace on failure."""
+def _chapter(chromium, server, request, language="en", screen="desktop", responses=None, **options):
+    """Chapter 8 of an edition in a new offline tab; yields ``(page, guard)``; keeps a trace on failure.
+
+    ``responses``: a dict that receives ``{url: bytes of its body}`` of every response, from the first.
+    """
     with offline_context(chromium, [server], **{**VIEWPORTS[screen], **options}) as (context, guard):
         with keep_on_failure(context, request):
             page = context.new_page()
+            if responses is not None:
+                page.on("response", lambda response: responses.__setitem__(response.url, len(response.body())))
             page.goto(server + f"{language}/{PAGE}", wait_until="load")
             yield page, guard
             assert not guard.blocked, f"requests that would leave the site: {guard.blocked}"
@@ -147,8 +153,26 @@ def _grey_levels(pixels: torch.Tensor) -> torch.Tensor:
     return (255 * (1 - pixels.flatten())).round()
 
 
-def _decodes(box) -> int:
-    return int(box.get_attribute("data-decodes") or 0)
+def _count(box, what: str) -> int:
+    """How many images the explorer decoded (``decodes``) or interpolations it started (``plays``)."""
+    return int(box.get_attribute(f"data-{what}") or 0)
+
+
+def _wait_for_count(page, box, what: str, more_than: int) -> None:
+    page.wait_for_function(
+        "([box, what, n]) => Number(box.dataset[what] || 0) > n", arg=[box.element_handle(), what, more_than]
+    )
+
+
+def _wait_for_image(canvas, expected: torch.Tensor, timeout_s: float = 10.0) -> None:
+    """Wait until ``canvas`` shows ``expected`` grey levels (within one level); fail with the difference."""
+    deadline, difference = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        difference = (torch.tensor(_pixels(canvas), dtype=torch.float32) - expected).abs().max().item()
+        if difference <= 1:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the page's image differs from the library's decode by {difference:.0f} grey levels")
 
 
 @pytest.fixture(scope="module")
@@ -168,11 +192,7 @@ def test_set():
 @pytest.mark.slow
 def test_browser_decodes_as_pytorch(chromium, server, request, models, capsys):
     sizes: dict[str, int] = {}
-    with _chapter(chromium, server, request) as (page, guard):
-        page.on(
-            "response", lambda response: sizes.__setitem__(response.url, len(response.body())) if response.ok else None
-        )
-        page.reload(wait_until="load")  # counted from the first request on
+    with _chapter(chromium, server, request, responses=sizes) as (page, guard):
         for name, model in models.items():
             codes = 2 * torch.randn(RANDOM_CODES, model.latent_dim, generator=torch.Generator().manual_seed(0))
             with torch.no_grad():
@@ -241,42 +261,40 @@ def test_map_explorer(chromium, server, request, language, screen, models):
         assert replay in box.inner_text(), f"{language}: the controls are not in the edition's language"
 
         # A pointer (a finger on the phone) over the map decodes where it is.
-        before, count = _pixels(image), _decodes(box)
+        before, count = _pixels(image), _count(box, "decodes")
         size = canvas.bounding_box()
-        if screen == "phone":
-            canvas.tap(position={"x": 0.25 * size["width"], "y": 0.7 * size["height"]})
-        else:
-            canvas.hover(position={"x": 0.25 * size["width"], "y": 0.7 * size["height"]})
-        page.wait_for_function("([box, n]) => Number(box.dataset.decodes) > n", arg=[box.element_handle(), count])
+        spot = {"x": 0.25 * size["width"], "y": 0.7 * size["height"]}
+        canvas.tap(position=spot) if screen == "phone" else canvas.hover(position=spot)
+        _wait_for_count(page, box, "decodes", count)
         assert _pixels(image) != before, "moving over the map did not change the decoded image"
 
         # The keyboard: Escape clears a picked point (the phone's tap picked one), Home returns to the
         # origin, arrows move the point, Enter picks the start and the end, and the path plays.
+        position = box.locator(".lx-position")
         canvas.focus()
         page.keyboard.press("Escape")
         page.keyboard.press("Home")
-        assert "(0.00, 0.00)" in box.locator(".lx-position").inner_text()
+        expect(position).to_contain_text("(0.00, 0.00)")
         for key in ["ArrowRight"] * 5:
             page.keyboard.press(key)
-        assert "(0.50, 0.00)" in box.locator(".lx-position").inner_text()
+        expect(position).to_contain_text("(0.50, 0.00)")
         page.keyboard.press("Enter")
         for key in ["Shift+ArrowUp"] * 2 + ["ArrowLeft"] * 10:
             page.keyboard.press(key)
-        count = _decodes(box)
-        page.keyboard.press("Enter")
+        expect(position).to_contain_text("(-0.50, 1.00)")
+        with torch.no_grad():
+            end = _grey_levels(models["conv_vae_2d"].decode(torch.tensor([[-0.5, 1.0]])))
         for method in ("linear", "spherical"):
-            if method == "spherical":
-                count = _decodes(box)
-                box.locator("input[value=spherical]").check()
-            page.wait_for_selector(".latent-explorer[data-kind=map][data-state=playing]")
+            plays, decodes = _count(box, "plays"), _count(box, "decodes")
+            if method == "linear":
+                page.keyboard.press("Enter")  # the end point: the interpolation plays
+            else:
+                box.locator("input[value=spherical]").check()  # plays again, along the great circle
+            _wait_for_count(page, box, "plays", plays)
             page.wait_for_selector(".latent-explorer[data-kind=map][data-state=ready]", timeout=30_000)
-            assert _decodes(box) >= count + 2, f"{method}: the interpolation did not play"
-            assert "(-0.50, 1.00)" in box.locator(".lx-position").inner_text(), (
-                "the interpolation ends at the end point"
-            )
-            with torch.no_grad():
-                end = _grey_levels(models["conv_vae_2d"].decode(torch.tensor([[-0.5, 1.0]])))
-            assert (torch.tensor(_pixels(image)) - end).abs().max() <= 1, "the image at the end is not the library's"
+            assert _count(box, "decodes") >= decodes + 3, f"{method}: the interpolation did not play"
+            expect(position).to_contain_text("(-0.50, 1.00)")  # it ends at the end point...
+            _wait_for_image(image, end)  # ...on the image the library decodes there
             strip = [_pixels(thumb) for thumb in box.locator(".lx-strip canvas").all()]
             assert len(strip) == 10 and strip[0] != strip[-1], "the strip of images along the path is missing"
         assert box.locator("button", has_text=replay).is_enabled()
@@ -320,28 +338,25 @@ def test_sliders_explorer(chromium, server, request, language, screen, models, t
         assert shown == pytest.approx(kl.tolist(), abs=0.006), "the KL beside the sliders is not the library's"
 
         # The keyboard moves a slider, and the image follows; then a second slider, moved by the mouse.
-        count = _decodes(box)
+        count = _count(box, "decodes")
         sliders.nth(0).focus()
         for _ in range(5):
             page.keyboard.press("ArrowRight")
-        page.wait_for_function("([box, n]) => Number(box.dataset.decodes) > n", arg=[box.element_handle(), count])
-        strongest = int(kl.argmax())
+        _wait_for_count(page, box, "decodes", count)
+        strongest = 1 + int(kl[1:].argmax())  # the dimension with the largest KL after the first
         slider = sliders.nth(strongest)
         slider.scroll_into_view_if_needed()
         size = slider.bounding_box()
         slider.click(position={"x": size["width"] - 2, "y": size["height"] / 2})  # the far right: +3
-        offsets = torch.zeros(model.latent_dim)
-        offsets[0] += 0.5
-        offsets[strongest] = 3.0
         assert float(sliders.nth(0).input_value()) == pytest.approx(0.5)
         assert float(slider.input_value()) == pytest.approx(3.0)
-        page.wait_for_timeout(100)  # the next frame draws
+        offsets = torch.zeros(model.latent_dim)
+        offsets[0], offsets[strongest] = 0.5, 3.0
         with torch.no_grad():
-            expected = _grey_levels(model.decode(mu + offsets))
-        assert (torch.tensor(_pixels(decoded)) - expected).abs().max() <= 1, "the image is not the library's decode"
+            _wait_for_image(decoded, _grey_levels(model.decode(mu + offsets)))
 
         before = _pixels(box.locator("canvas.lx-image").nth(0))
-        box.locator("select").select_option(index="1")
+        box.locator("select").select_option(index=1)
         assert _pixels(box.locator("canvas.lx-image").nth(0)) != before, "choosing another test image changed nothing"
         assert all(float(s.input_value()) == 0 for s in sliders.all()), "a new image starts at its own code"
         _assert_fits(page, box, screen)
@@ -356,4 +371,3 @@ def test_page_reads_without_scripts(chromium, server, request):
         figures = page.locator("article .cell_output img")
         assert figures.count() >= 10
         assert all(figure.evaluate("img => img.complete && img.naturalWidth > 0") for figure in figures.all())
-        assert "latent explorer" not in json.dumps(guard.exceptions)

@@ -396,6 +396,7 @@
       strip.querySelectorAll("canvas").forEach((canvas, i) => drawImage(canvas, run(interpolate(a, b, i / (PATH_STEPS - 1), state.method))));
       status.textContent = fill(words.playing, { method: words[state.method], a1: fixed(a[0]), a2: fixed(a[1]), b1: fixed(b[0]), b2: fixed(b[1]) });
       box.dataset.state = "playing";
+      box.dataset.plays = Number(box.dataset.plays || 0) + 1;
       const start = performance.now();
       const frame = now => {
         const t = Math.min(1, (now - start) / PLAY_MS), z = interpolate(a, b, t, state.method);
