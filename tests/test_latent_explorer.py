@@ -191,6 +191,8 @@ def test_set():
 
 @pytest.mark.slow
 def test_browser_decodes_as_pytorch(chromium, server, request, models, capsys):
+    from vae_course import interpolate
+
     sizes: dict[str, int] = {}
     with _chapter(chromium, server, request, responses=sizes) as (page, guard):
         for name, model in models.items():
@@ -208,6 +210,14 @@ def test_browser_decodes_as_pytorch(chromium, server, request, models, capsys):
                 print(
                     f"\nlatent explorer: {name} in Chromium: largest difference from PyTorch {difference:.1e}", end=""
                 )
+        ends = torch.tensor([[0.5, -1.0, 0.2], [-1.5, 0.3, 2.0]])  # two codes, 3-D
+        for method in ("linear", "spherical"):
+            expected = interpolate(*ends, 7, method=method)  # (7, 3)
+            actual = torch.tensor(page.evaluate(
+                "([a, b, method]) => [0, 1, 2, 3, 4, 5, 6].map(i => vaeExplorer.interpolate(a, b, i / 6, method))",
+                [*ends.tolist(), method],
+            ), dtype=torch.float64)  # fmt: skip
+            torch.testing.assert_close(actual, expected.double(), rtol=0, atol=1e-6)  # the library's is float32
         timings = _time_decodes(page)
         for kind in ("map", "sliders"):
             _start(page, kind)
@@ -248,6 +258,8 @@ def _time_decodes(page) -> dict[str, tuple[float, float]]:
 @pytest.mark.parametrize("screen", VIEWPORTS)
 @pytest.mark.parametrize("language", EDITIONS)
 def test_map_explorer(chromium, server, request, language, screen, models):
+    from vae_course import interpolate
+
     class_name, replay = WORDS[language]
     with _chapter(chromium, server, request, language, screen) as (page, guard):
         box = _start(page, "map")
@@ -295,8 +307,12 @@ def test_map_explorer(chromium, server, request, language, screen, models):
             assert _count(box, "decodes") >= decodes + 3, f"{method}: the interpolation did not play"
             expect(position).to_contain_text("(-0.50, 1.00)")  # it ends at the end point...
             _wait_for_image(image, end)  # ...on the image the library decodes there
-            strip = [_pixels(thumb) for thumb in box.locator(".lx-strip canvas").all()]
-            assert len(strip) == 10 and strip[0] != strip[-1], "the strip of images along the path is missing"
+            path = interpolate(torch.tensor([0.5, 0.0]), torch.tensor([-0.5, 1.0]), 10, method=method)  # (10, 2)
+            with torch.no_grad():
+                expected = _grey_levels(models["conv_vae_2d"].decode(path)).view(10, -1)  # (10, 784)
+            strip = torch.tensor([_pixels(thumb) for thumb in box.locator(".lx-strip canvas").all()])  # (10, 784)
+            assert strip.shape == expected.shape, "the strip of images along the path is missing"
+            assert (strip - expected).abs().max() <= 1, f"the strip is not the library's {method} interpolation"
         assert box.locator("button", has_text=replay).is_enabled()
 
         _assert_fits(page, box, screen)

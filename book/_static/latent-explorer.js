@@ -8,6 +8,8 @@
 
    window.vaeExplorer.decode(modelName, code) -> Promise<Float32Array(784)>: the pixels in [0, 1] that
    the model decodes from `code` (an array of latent_dim numbers), row by row.
+   window.vaeExplorer.interpolate(a, b, t, method) -> the code at t in [0, 1] on the path from code a
+   to code b, "linear" or "spherical", as vae_course.interpolate computes it.
 
    Why plain JavaScript and not ONNX with onnxruntime-web. Each decoder is a Linear(D, 128), a
    Linear(128, 3136) and two ConvTranspose2d layers: about 2.1 million multiply-adds and 437,000
@@ -193,7 +195,9 @@
   }
 
   async function decode(name, code) {
-    return (await loadDecoder(name))(code);
+    const run = await loadDecoder(name), values = Array.from(code, Number);
+    if (!values.every(Number.isFinite)) throw new TypeError(`a code is an array of finite numbers, got ${code}`);
+    return run(values);
   }
 
   // ---- the explorer's boxes ----
@@ -565,7 +569,7 @@
     });
   }
 
-  window.vaeExplorer = { decode, models: MODELS.slice() };
+  window.vaeExplorer = { decode, interpolate, models: MODELS.slice() };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startBoxes);
   else startBoxes();
 })();
