@@ -12,12 +12,12 @@
    to code b, "linear" or "spherical", as vae_course.interpolate computes it.
 
    Why plain JavaScript and not ONNX with onnxruntime-web. Each decoder is a Linear(D, 128), a
-   Linear(128, 3136) and two ConvTranspose2d layers: about 2.1 million multiply-adds and 437,000
+   Linear(128, 3136) and two ConvTranspose2d layers: about 2.1 million multiply-adds and 438,000
    weights (1.75 MB in float32). bench/bench_latent_explorer.py measures both routes in Debian's
    Chromium 156 (headless), on the same 200 random codes per model, the two pages taking turns, three
    rounds each. On the course's shared 2-core machine under a load of 15 to 20 (so the times are
    loose; compare them with each other), per decode, main thread's CPU time (and wall-clock):
-     - this script (29 kB) with the two safetensors files (3.51 MB): 1.8 to 3.1 ms (8 to 16 ms)
+     - this script (30 kB) with the two safetensors files (3.51 MB): 1.8 to 3.1 ms (8 to 16 ms)
        per decode; 3.54 MB downloaded; largest difference from PyTorch 1.3e-6 (float64 sums);
      - onnxruntime-web 1.30.0 (wasm backend, one thread: the page is not cross-origin isolated):
        0.4 to 1.0 ms (2 to 8 ms) per decode; 17.83 MB downloaded, 14.31 MB of it the runtime
