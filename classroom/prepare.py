@@ -44,6 +44,9 @@ c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.extension_manager = "readonly"
 c.LabApp.app_settings_dir = {lab_settings!r}  # its overrides.json: JupyterLab's defaults for this hub
+# Terminals keep the server's environment (the course's Python first on PATH): a login shell, the
+# default under JupyterHub, would reset PATH from /etc/profile.
+c.ServerApp.terminado_settings = {{"shell_command": ["/bin/bash"]}}
 '''
 # JupyterLab's settings for everyone on the hub (LabApp.app_settings_dir/overrides.json)
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
