@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -96,6 +97,8 @@ def resolve_accounts(args: argparse.Namespace, classroom: Classroom) -> tuple[li
 def print_welcome(port: int, accounts: list[Account], show_passwords: bool, classroom: Classroom) -> None:
     from .hub import hub_url
 
+    if os.geteuid() == 0:
+        print("warning: started as root, so every person's server, kernel and terminal runs as root", file=sys.stderr)
     print(f"The course hub is at {hub_url(port)}  (Ctrl-C stops it)")
     for account in accounts:
         password = account.password if show_passwords else "(from your accounts file)"

@@ -47,6 +47,9 @@ c.LabApp.app_settings_dir = {lab_settings!r}  # its overrides.json: JupyterLab's
 # Terminals keep the server's environment (the course's Python first on PATH): a login shell, the
 # default under JupyterHub, would reset PATH from /etc/profile.
 c.ServerApp.terminado_settings = {{"shell_command": ["/bin/bash"]}}
+# Server extensions left out: jupyter_lsp (no language server here: it would look for a dozen at
+# each start){role_extensions}
+c.ServerApp.jpserver_extensions = {extensions!r}
 '''
 # JupyterLab's settings for everyone on the hub (LabApp.app_settings_dir/overrides.json)
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
@@ -59,10 +62,7 @@ INSTRUCTOR_SERVER_CONFIG = """
 c.ServerApp.tornado_settings = {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
 """
 
-STUDENT_SERVER_CONFIG = """
-# Students have no formgrader and no course list: those serve the instructor's course folder.
-c.ServerApp.jpserver_extensions = {EXTENSIONS}
-"""
+HUB_SERVER_EXTENSIONS_OFF = ("jupyter_lsp",)
 
 NBGRADER_CONFIG = '''\
 """The {role}'s nbgrader settings on the course hub (written by scripts/classroom at each start)."""
@@ -152,17 +152,21 @@ def write_role_configs(classroom: Classroom, instructor: str) -> None:
     settings = course_settings(classroom.data)
     lab_settings = classroom.root / "config" / "lab-settings"
     _write(lab_settings / "overrides.json", json.dumps(LAB_OVERRIDES, indent=2) + "\n")
-    server_config = SERVER_CONFIG.format(lab_settings=str(lab_settings))
+
+    def server_config(off: tuple[str, ...], why: str) -> str:
+        extensions = {name: False for name in HUB_SERVER_EXTENSIONS_OFF + off}
+        return SERVER_CONFIG.format(lab_settings=str(lab_settings), extensions=extensions, role_extensions=why)
+
     teacher = classroom.config("instructor")
-    _write(teacher / "jupyter_server_config.py", server_config + INSTRUCTOR_SERVER_CONFIG)
+    _write(teacher / "jupyter_server_config.py", server_config((), ".") + INSTRUCTOR_SERVER_CONFIG)
     _write(
         teacher / "nbgrader_config.py",
         NBGRADER_CONFIG.format(role="instructor", settings=settings, exchange=exchange)
         + INSTRUCTOR_NBGRADER_CONFIG.format(course=str(classroom.course(instructor))),
     )
     student = classroom.config("student")
-    extensions = {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}
-    _write(student / "jupyter_server_config.py", server_config + STUDENT_SERVER_CONFIG.format(EXTENSIONS=extensions))
+    why = ", and formgrader and the course list, which serve the instructor's course folder."
+    _write(student / "jupyter_server_config.py", server_config(INSTRUCTOR_SERVER_EXTENSIONS, why))
     _write(
         student / "nbgrader_config.py",
         NBGRADER_CONFIG.format(role="student", settings=settings, exchange=exchange) + STUDENT_NBGRADER_CONFIG,
