@@ -89,15 +89,6 @@ STUDENT_NBGRADER_CONFIG = """# Submit and fetch feedback under the hub's name fo
 c.CourseDirectory.student_id = os.environ.get("JUPYTERHUB_USER", "*")
 """
 
-COURSE_CONFIG = '''\
-"""The course folder on the hub (written by scripts/classroom): the course's nbgrader settings."""
-
-from vae_course.course import configure_nbgrader
-
-c = get_config()  # noqa: F821
-configure_nbgrader(c)
-'''
-
 
 def _literal(value) -> str:
     """Python source for a configuration value: a literal, or ``import_item`` of a class."""
@@ -187,13 +178,11 @@ def run_as(classroom: Classroom, name: str, role: str, command: list[str], cwd: 
 def make_course(
     classroom: Classroom, instructor: str, students: list[str], sources: Path, assignments: list[str]
 ) -> Path:
-    """The instructor's course folder: the course's settings, the ``assignments`` copied from ``sources``
+    """The instructor's course folder: the ``assignments`` copied from ``sources``
     (the repository's ``solutions/``) unless already there, their student versions generated (ready
     to release) and the class list in the gradebook. Returns the folder."""
     course = classroom.course(instructor)
-    course.mkdir(parents=True, exist_ok=True)
-    if not (course / "nbgrader_config.py").exists():
-        (course / "nbgrader_config.py").write_text(COURSE_CONFIG)
+    course.mkdir(parents=True, exist_ok=True)  # no nbgrader_config.py: the instructor's role configuration has it all
     for assignment in assignments:
         if not (course / "source" / assignment).exists():
             shutil.copytree(sources / assignment, course / "source" / assignment)

@@ -266,7 +266,7 @@ def _student_hands_in(page, hub, name: str) -> str:
     released.locator("button", has_text="Fetch").click()
     fetched = panel.locator("#fetched_assignments_list > .list_item", has_text=ASSIGNMENT)
     fetched.locator("a.assignment-notebooks-link").click()
-    fetched.locator(f".assignment-notebooks a:text-is('{ASSIGNMENT}')").click()
+    fetched.locator("a", has_text=ASSIGNMENT).last.click()  # the notebook, under the assignment's own link
     _answer(page, hub, name)
     page.locator(".jp-NotebookPanel:visible .validate-button").click()
     message = page.locator("#validation-message")
@@ -345,7 +345,6 @@ def test_a_class_round_trip_in_the_browser(hub, people):
     # 1. The instructor logs in and releases the assignment from formgrader.
     teacher = login(contexts["teacher"], hub, "teacher", PASSWORDS["teacher"], screenshot="login")
     assert nbgrader_menu(teacher) == ["Assignment List", "Course List", "Formgrader", "Create assignment"]
-    teacher.keyboard.press("Escape")
     frame = formgrader(teacher)
     formgrader_action(frame, ASSIGNMENT, "release")
     shot(teacher, "formgrader-release")
@@ -358,7 +357,6 @@ def test_a_class_round_trip_in_the_browser(hub, people):
     for name in ("alice", "bob"):
         page = login(contexts[name], hub, name, PASSWORDS[name])
         assert nbgrader_menu(page) == ["Assignment List"]  # no formgrader, course list or create-assignment
-        page.keyboard.press("Escape")
         validation[name] = _student_hands_in(page, hub, name)
     assert "Success! Your notebook passes all the tests." in validation["alice"]
     assert "The following cell failed" in validation["bob"] and "expected [[1, 1 - 3]]" in validation["bob"]
@@ -445,7 +443,7 @@ def test_what_a_student_must_never_reach(hub, people):
         assert "Manage Assignments" not in probe.content()
     # alice's own server has no formgrader and serves nothing outside her home
     assert _status(probe, hub.server("alice") + "formgrader") == 404
-    assert _status(probe, hub.server("alice") + "api/contents/..%2Fbob") == 404
+    assert _status(probe, hub.server("alice") + "api/contents/..%2Fbob") in (403, 404)
 
     # submitting as bob: to his server (refused), or to hers naming him (filed under alice all the same)
     before = _inbound(hub)

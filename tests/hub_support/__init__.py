@@ -124,7 +124,7 @@ def menu_item(page, label: str):
 
 
 def nbgrader_menu(page) -> list[str]:
-    """Open JupyterLab's *Nbgrader* menu; return its items' labels."""
+    """Open JupyterLab's *Nbgrader* menu (it stays open); return its items' labels."""
     menu_item(page, "Nbgrader").click()
     items = page.locator("#jp-mainmenu-nbgrader .lm-Menu-item:visible .lm-Menu-itemLabel")
     items.first.wait_for()
@@ -132,9 +132,11 @@ def nbgrader_menu(page) -> list[str]:
 
 
 def run_command(page, menu: str, command: str) -> None:
-    """Click ``command`` (a JupyterLab command id) in the main menu ``menu``."""
-    menu_item(page, menu).click()
-    page.locator(f'.lm-Menu-item[data-command="{command}"]').click()
+    """Click ``command`` (a JupyterLab command id) in the main menu ``menu``, opening it unless it is open."""
+    item = page.locator(f'.lm-Menu-item[data-command="{command}"]')
+    if not item.is_visible():
+        menu_item(page, menu).click()
+    item.click()
 
 
 def assignment_list(page):
