@@ -84,10 +84,9 @@ def processes_of(classroom: Classroom) -> list[int]:
             continue
         try:
             environment = (folder / "environ").read_bytes().split(b"\0")
-            state = (folder / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:  # gone, or not ours to read
             continue
-        if entry in environment and state != "Z":
+        if entry in environment and _alive(int(folder.name)):
             found.append(int(folder.name))
     return found
 
@@ -106,6 +105,7 @@ def end_processes(pids: list[int], timeout: float = LEFTOVER_TIMEOUT_S) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead and waiting for its parent to collect it, does not)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:

@@ -10,12 +10,12 @@ the instructor's guide shows (``docs/images/hub-*.png``, rewritten when ``VAE_CO
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +36,21 @@ VIEWPORT = {"width": 1100, "height": 700}
 
 @dataclass
 class Hub:
-    """A running ``scripts/classroom``: its process, address and folder."""
+    """A running ``scripts/classroom``: its process, address and folder, and what it printed so far
+    (read by a thread, line by line, until it exits)."""
 
     process: subprocess.Popen
     port: int
     classroom: Classroom
-    output: list[str]
+    output: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread | None = None
+
+    def read_output(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line.rstrip("\n"))
+            if line.startswith("The course hub is at"):
+                self.ready.set()
 
     @property
     def url(self) -> str:
@@ -57,11 +66,12 @@ class Hub:
         return [self.url] + [f"http://{name}.localhost:{self.port}/" for name in names]
 
     def stop(self, timeout: float = 180) -> int:
-        """Ctrl-C, as in a terminal; returns the exit status."""
+        """Ctrl-C, as in a terminal; returns the exit status once it printed its last line."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        self.output += self.process.communicate(timeout=timeout)[0].splitlines()
-        return self.process.returncode
+        status = self.process.wait(timeout)
+        self.reader.join(timeout)
+        return status
 
     def leftovers(self) -> list[int]:
         return processes_of(self.classroom)
@@ -73,18 +83,13 @@ def start_hub(folder: Path, accounts: Path, assignments: list[str], course_id: s
     command = [sys.executable, str(ROOT / "scripts" / "classroom"), str(folder), "--accounts", str(accounts)]
     command += ["--port", str(port), "--assignments", *assignments]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    hub = Hub(process, port, Classroom(folder.resolve(), course_id), [])
-    deadline = time.monotonic() + HUB_START_TIMEOUT_S
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline and process.poll() is None:
-            if selector.select(timeout=1):
-                line = process.stdout.readline()
-                hub.output.append(line.rstrip("\n"))
-                if line.startswith("The course hub is at"):
-                    return hub
-    hub.stop()
-    raise AssertionError("scripts/classroom did not print its address:\n" + "\n".join(hub.output))
+    hub = Hub(process, port, Classroom(folder.resolve(), course_id))
+    hub.reader = threading.Thread(target=hub.read_output, daemon=True)
+    hub.reader.start()
+    if not hub.ready.wait(HUB_START_TIMEOUT_S):
+        hub.stop()
+        raise AssertionError("scripts/classroom did not print its address:\n" + "\n".join(hub.output))
+    return hub
 
 
 def shot(page, name: str, element=None) -> None:
