@@ -18,12 +18,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # the package classroom, as scripts/classroom imports it
+from classroom.hub import server_url
+from classroom.layout import Classroom
+from classroom.process import free_port, processes_of
 
-from classroom.hub import server_url  # noqa: E402
-from classroom.layout import Classroom  # noqa: E402
-from classroom.process import free_port, processes_of  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SHOTS = ROOT / "_build" / "test-artifacts" / "classroom"  # every run's screenshots of the guide's steps
 GUIDE_IMAGES = ROOT / "docs" / "images"  # the guide's copies, rewritten when the variable below is 1
@@ -71,6 +70,7 @@ class Hub:
             self.process.send_signal(signal.SIGINT)
         status = self.process.wait(timeout)
         self.reader.join(timeout)
+        self.process.stdout.close()
         return status
 
     def leftovers(self) -> list[int]:
