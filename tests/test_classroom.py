@@ -476,6 +476,7 @@ def test_what_a_student_must_never_reach(hub, people):
     for url in (
         hub.server("teacher") + "formgrader/manage_assignments",
         hub.server("teacher") + f"files/{COURSE_ID}/gradebook.db",
+        hub.server("teacher") + f"files/{COURSE_ID}/feedback/bob/{ASSIGNMENT}/{ASSIGNMENT}.html",
         hub.server("bob") + f"files/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
         hub.server("bob") + f"tree/{ASSIGNMENT}/feedback",
     ):
