@@ -75,35 +75,38 @@ def course_id() -> str:
     return config.CourseDirectory.course_id
 
 
-def resolve_accounts(args: argparse.Namespace, classroom: Classroom) -> tuple[list[Account], bool]:
-    """The class's accounts with passwords, and whether any password was generated now.
+def resolve_accounts(args: argparse.Namespace, classroom: Classroom) -> tuple[list[Account], set[str]]:
+    """The class's accounts with passwords, and the names whose password is not in ``--accounts`` (to print).
 
-    Generated passwords are kept in the classroom's ``accounts.csv``, so a later run without
-    ``--accounts`` finds the same people with the same passwords.
+    Generated passwords are kept in the classroom's ``accounts.csv``, so a later run finds the same
+    people with the same passwords (with ``--accounts``: those left empty in the file keep theirs).
     """
+    kept = read_accounts(classroom.generated_accounts) if classroom.generated_accounts.exists() else []
     if args.accounts:
-        accounts = read_accounts(args.accounts)
-    elif classroom.generated_accounts.exists():
-        accounts = read_accounts(classroom.generated_accounts)
+        passwords = {account.name: account.password for account in kept}
+        accounts = [
+            account if account.password else Account(account.name, account.role, passwords.get(account.name, ""))
+            for account in read_accounts(args.accounts)
+        ]
     else:
-        accounts = class_of(args.students, args.instructor)
+        accounts = kept or class_of(args.students, args.instructor)
     complete = with_passwords(accounts)
-    generated = complete != accounts
-    if generated or not args.accounts:
+    if complete != accounts or not args.accounts or kept:
         write_accounts(complete, classroom.generated_accounts)
-    return complete, generated
+    given = {account.name for account in read_accounts(args.accounts) if account.password} if args.accounts else set()
+    return complete, {account.name for account in complete} - given
 
 
-def print_welcome(port: int, accounts: list[Account], show_passwords: bool, classroom: Classroom) -> None:
+def print_welcome(port: int, accounts: list[Account], shown: set[str], classroom: Classroom) -> None:
     from .hub import hub_url
 
     if os.geteuid() == 0:
         print("warning: started as root, so every person's server, kernel and terminal runs as root", file=sys.stderr)
     print(f"The course hub is at {hub_url(port)}  (Ctrl-C stops it)")
     for account in accounts:
-        password = account.password if show_passwords else "(from your accounts file)"
+        password = account.password if account.name in shown else "(from your accounts file)"
         print(f"  {account.role:<10}  {account.name:<16}  {password}")
-    if show_passwords:
+    if shown:
         print(
             f"Passwords are kept in {classroom.generated_accounts}; the hub's log is {classroom.hub / 'jupyterhub.log'}"
         )
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     classroom = Classroom(Path(args.folder).resolve(), course_id())
     classroom.hub.mkdir(parents=True, exist_ok=True)
     try:
-        accounts, generated = resolve_accounts(args, classroom)
+        accounts, shown = resolve_accounts(args, classroom)
     except (AccountsError, OSError) as error:
         parser.error(str(error))
     if not PROXY.exists():
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         wait_for_hub(process, classroom, args.port)
-        print_welcome(args.port, accounts, generated or not args.accounts, classroom)
+        print_welcome(args.port, accounts, shown, classroom)
         status = process.wait()  # until Ctrl-C (or SIGTERM), unless the hub stops by itself
         print(f"JupyterHub exited with {status}:\n" + _log_tail(classroom), file=sys.stderr)
     except (KeyboardInterrupt, Stop):

@@ -127,6 +127,23 @@ def test_accounts_that_cannot_work_are_refused(accounts, problem):
         check_accounts(accounts)
 
 
+def test_a_second_run_keeps_the_generated_passwords(tmp_path):
+    from classroom.cli import build_parser, resolve_accounts
+
+    classroom = Classroom(tmp_path / "room", COURSE_ID)
+    generated, shown = resolve_accounts(build_parser().parse_args([str(classroom.root), "--students", "2"]), classroom)
+    assert [a.name for a in generated] == ["instructor", "student1", "student2"] and shown == {
+        a.name for a in generated
+    }
+    again, _ = resolve_accounts(build_parser().parse_args([str(classroom.root)]), classroom)
+    assert again == generated
+    file = tmp_path / "class.csv"
+    write_accounts([Account("teacher", "instructor", "given"), Account("student1", "student")], file)
+    mine, shown = resolve_accounts(build_parser().parse_args([str(classroom.root), "--accounts", str(file)]), classroom)
+    assert mine == [Account("teacher", "instructor", "given"), generated[1]]  # student1 keeps the password
+    assert shown == {"student1"}
+
+
 def test_a_generated_class_has_an_instructor_and_numbered_students():
     assert [(a.name, a.role) for a in class_of(2, "prof")] == [
         ("prof", "instructor"),
@@ -456,6 +473,18 @@ def _post(hub, context, name: str, path: str, body: dict) -> int:
         connection.close()
 
 
+def _runs(hub, name: str) -> bool:
+    """Whether ``name``'s server runs (a process of the classroom with their ``JUPYTERHUB_USER``)."""
+    entry = f"JUPYTERHUB_USER={name}".encode()
+    for pid in hub.processes():
+        try:
+            if entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                return True
+        except OSError:  # it ended meanwhile
+            pass
+    return False
+
+
 def _released_and_fetched(hub, name: str) -> None:
     """The state the test starts from, made by the command line if the round trip did not make it."""
     nbgrader = [sys.executable, "-m", "nbgrader"]
@@ -472,16 +501,18 @@ def test_what_a_student_must_never_reach(hub, people):
     _released_and_fetched(hub, "alice")
     alice = login(contexts["alice"], hub, "alice", PASSWORDS["alice"])
     probe = contexts["alice"].new_page()
-    # another person's server answers the hub's 403, whatever its address: formgrader, files, feedback
-    for url in (
-        hub.server("teacher") + "formgrader/manage_assignments",
-        hub.server("teacher") + f"files/{COURSE_ID}/gradebook.db",
-        hub.server("teacher") + f"files/{COURSE_ID}/feedback/bob/{ASSIGNMENT}/{ASSIGNMENT}.html",
-        hub.server("bob") + f"files/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
-        hub.server("bob") + f"tree/{ASSIGNMENT}/feedback",
+    # another person's server: the hub refuses, 403 while it runs (as after the round trip), 404 while
+    # it does not, whatever the address: formgrader, files, feedback
+    for owner, path in (
+        ("teacher", "formgrader/manage_assignments"),
+        ("teacher", f"files/{COURSE_ID}/gradebook.db"),
+        ("teacher", f"files/{COURSE_ID}/feedback/bob/{ASSIGNMENT}/{ASSIGNMENT}.html"),
+        ("bob", f"files/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"),
+        ("bob", f"tree/{ASSIGNMENT}/feedback"),
     ):
-        assert _status(probe, url) == 403, url
-        assert "Manage Assignments" not in probe.content()
+        url = hub.server(owner) + path
+        assert _status(probe, url) == (403 if _runs(hub, owner) else 404), url
+        assert "Manage Assignments" not in probe.content() and '"nbformat"' not in probe.content()
     # alice's own server has no formgrader and serves nothing outside her home
     assert _status(probe, hub.server("alice") + "formgrader") == 404
     assert _status(probe, hub.server("alice") + "api/contents/..%2Fbob") in (403, 404)
@@ -498,8 +529,8 @@ def test_what_a_student_must_never_reach(hub, people):
 @pytest.mark.slow
 def test_ctrl_c_stops_the_hub_and_everything_it_started(hub):
     """Runs last: the servers, kernels, terminals and proxy that the tests above started all stop."""
-    assert hub.leftovers(), "the hub's processes should be running before Ctrl-C"
+    assert hub.processes(), "the hub's processes should be running before Ctrl-C"
     assert hub.stop() == 0, "\n".join(hub.output)
     assert hub.output[-1] == "Stopped.", hub.output
-    assert hub.leftovers() == []
+    assert hub.processes() == []
     assert not (hub.classroom.hub / "proxy.pid").exists() and not (hub.classroom.hub / "jupyterhub.pid").exists()

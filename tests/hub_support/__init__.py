@@ -73,7 +73,8 @@ class Hub:
         self.process.stdout.close()
         return status
 
-    def leftovers(self) -> list[int]:
+    def processes(self) -> list[int]:
+        """The running processes of its classroom (the hub, the proxy, servers, kernels, terminals)."""
         return processes_of(self.classroom)
 
 
