@@ -290,6 +290,14 @@ SUBMISSIONS = {
     ),
     # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
     "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
+    # A readable system file, opened by the cell through IPython's open: the hook must attribute it.
+    "reads_system_file": _answer(CORRECT, "name = '/' + 'etc/hostname'\nsecret = open(name).read()"),
+    # Harmless events until the hook's cap, then a read outside: the flood itself is the evidence.
+    "floods_the_audit": _answer(
+        CORRECT,
+        "import os\nfor i in range(1100):\n    try:\n        os.listdir(f'/nonexistent/{i}')\n"
+        "    except OSError:\n        pass\nname = '/' + 'etc/passwd'\nsecret = open(name).read()",
+    ),
     "hardcoded": _answer(LOOKUP),
     **{name: _answer(LOOKUP, code) for name, code in TAMPERING.items()},
     **{name: _answer(code) for name, code in DISPLAYING.items()},
@@ -329,12 +337,14 @@ EXPECTED = {
     "reads_outside": (5, ["ok"], ["outside-file"]),
     "suppresses": (5, ["ok"], ["suppression"]),
     "starts_process": (5, ["ok"], ["subprocess"]),
+    "reads_system_file": (5, ["ok"], ["outside-file"]),
+    "floods_the_audit": (5, ["ok"], ["outside-file", "grading-hook"]),
     "hardcoded": (0, ["ok"], []),
     # The kernel passes every test cell; the judge fails them all (plain nbgrader would give 5).
     **{name: (0, ["ok"], ["verdict-overruled"]) for name in TAMPERING},
     # A failed check scores 0 whatever the cell showed before its error (plain nbgrader: up to 5).
     **{name: (0, ["ok"], []) for name in DISPLAYING},
-    "swallows_and_shows": (0, ["ok"], ["grading-hook", "verdict-overruled"]),
+    "swallows_and_shows": (0, ["ok"], ["grading-hook"]),
     "correct_and_shows_zero": (5, ["ok"], []),
     "invalid_json": (0, ["invalid-notebook"], []),
     "missing_notebook": (0, ["missing-notebook"], []),
