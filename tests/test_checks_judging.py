@@ -255,9 +255,10 @@ def test_the_judge_fails_delegation_it_reads_in_the_notebook_whatever_the_kernel
     """A kernel whose guards were switched off records the reference's answers, which are right: the
     notebook's code still shows where they came from."""
     check = answers.CHECKS[cell]
-    kernel, recorded = in_kernel(tmp_path, monkeypatch, check, answers.namespace(assignment)[cell], "values")
-    assert kernel == (True, "") and checks.judge(check, "values", recorded) == (True, "")
-    passed, message = checks.judge(check, "values", recorded, code=_notebook_code(assignment, {cell: source}))
+    part = _parts(check)[0]
+    kernel, recorded = in_kernel(tmp_path, monkeypatch, check, answers.namespace(assignment)[cell], part)
+    assert kernel == (True, "") and checks.judge(check, part, recorded) == (True, "")
+    passed, message = checks.judge(check, part, recorded, code=_notebook_code(assignment, {cell: source}))
     assert not passed and ("[delegation]" in message or "cannot trust" in message), message
 
 

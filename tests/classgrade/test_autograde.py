@@ -389,9 +389,12 @@ def test_a_real_assignment_tampered_kernel_earns_nothing_for_a_wrong_kl(tmp_path
 
     report = _grade_real(course, assignment, {"honest": wrong_kl(False), "tampered": wrong_kl(True)})
     overruled = {flag["cell"] for flag in report["tampered"]["flags"] if flag["code"] == "verdict-overruled"}
-    assert overruled == {"test_kl_values", "test_kl_gradients"}, report["tampered"]  # the shapes are right
-    assert report["tampered"]["score"] == report["honest"]["score"], (report["tampered"], report["honest"])
+    assert {"test_kl_values", "test_kl_gradients"} <= overruled, report["tampered"]
+    # The judge reads the notebook's code: a kernel whose library was changed earns no judged cell at all.
+    assert report["tampered"]["score"] == 0 < report["honest"]["score"], (report["tampered"], report["honest"])
     assert "monkeypatch" in {flag["code"] for flag in report["tampered"]["flags"]}
     graded = nbformat.read(course / "autograded" / "tampered" / assignment / name, as_version=4)
     values = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_kl_values")
-    assert "[kl-sign]" in values.outputs[0].evalue  # the judge's reason, with the check's own hint
+    assert (
+        "cannot trust" in values.outputs[0].evalue and "vae_course.gaussian.kl_divergence" in values.outputs[0].evalue
+    )

@@ -535,6 +535,47 @@ def kl_divergence(mu, logvar):  # with x_hat = x under MSE, the reconstruction t
     return torch.stack([vae_course.negative_elbo(x, x, m[None], v[None], kind="mse") for m, v in zip(mu, logvar)])
 """,
     },
+    ("04_mlp_vae", "MLPVAE"): {
+        "the reference's methods": """
+import vae_course
+
+class MLPVAE(nn.Module):
+    __init__ = vae_course.MLPVAE.__init__
+    encode = vae_course.MLPVAE.encode
+    decode = vae_course.MLPVAE.decode
+    forward = vae_course.MLPVAE.forward
+""",
+        "the reference's code in new methods": """
+import types
+import vae_course
+from vae_course.models import mlp_vae
+
+def _rebuilt(name):
+    reference = getattr(vae_course.MLPVAE, name)
+    return types.FunctionType(reference.__code__, vars(mlp_vae), name, reference.__defaults__, reference.__closure__)
+
+class MLPVAE(nn.Module):
+    __init__, encode, decode, forward = (_rebuilt(n) for n in ("__init__", "encode", "decode", "forward"))
+""",
+        "another library model inside": """
+import vae_course
+
+class MLPVAE(nn.Module):
+    def __init__(self, config=MLPVAEConfig()):
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.inner = vae_course.ConvVAE(vae_course.ConvVAEConfig(latent_dim=config.latent_dim))
+
+    def encode(self, x):
+        return self.inner.encode(x)
+
+    def decode(self, z):
+        return self.inner.decode(z)
+
+    def forward(self, x, eps=None):
+        return self.inner(x, eps=eps)
+""",
+    },
     ("03_kl_and_elbo", "negative_elbo"): {
         "the library's KL": """
 import vae_course
