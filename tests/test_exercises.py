@@ -302,3 +302,12 @@ def test_feedback_shows_no_hidden_test_code(graded):
         assert "HIDDEN TESTS" not in text
         for line in course.hidden_test_lines(assignment):
             assert line not in text, f"{page.relative_to(graded)} shows hidden test code: {line}"
+
+
+def test_every_sibling_of_a_reference_is_a_function_or_class_of_the_library():
+    from vae_course.checks.delegation import SIBLINGS, forbidden
+
+    for name, siblings in SIBLINGS.items():
+        found = forbidden(name)
+        assert len(found) == len(siblings) and all(callable(f) for f in found), name
+        assert all(f.__module__.startswith("vae_course.") for f in found), name
