@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
 import types
 from collections.abc import Iterable, Iterator
@@ -54,7 +55,7 @@ CODE_MAGICS = {"time", "timeit", "prun", "capture"}  # IPython magics whose argu
 
 def delegation(sources: list[str], name: str, references: tuple) -> str | None:
     """How the answer ``name`` reaches ``references``, read from ``sources``; None if it does not."""
-    reader = _Reader(sources)
+    reader = _read(tuple(sources))
     reach = _Reach(reader, tuple(references))
     for value in reader.env.get(name, ()):
         found = reach.why(value)
@@ -70,8 +71,14 @@ def delegation(sources: list[str], name: str, references: tuple) -> str | None:
 
 def tampering(sources: list[str]) -> str | None:
     """The first line of ``sources`` that changes the grading machinery in the kernel, described; or None."""
-    reader = _Reader(sources)
+    reader = _read(tuple(sources))
     return reader.tampering[0] if reader.tampering else None
+
+
+@functools.lru_cache(maxsize=4)
+def _read(sources: tuple[str, ...]) -> _Reader:
+    """The cells read once for all the checks of a test cell (and the test cells after it, which see more)."""
+    return _Reader(list(sources))
 
 
 # --------------------------------------------------------------------------- reading the cells
