@@ -271,6 +271,7 @@ CHANGES_THE_CHECKS = {
         "setattr(core.Student, '_run', lambda self, fn, *a, **k: fn(*a, **k))"
     ),
     "namespace item": "import vae_course.checks.delegation as d\nvars(d)['forbid'] = None",
+    "namespace update": "import vae_course.checks.delegation as d\nvars(d).update(forbid=None)",
     "the library": "import vae_course\nvae_course.gaussian.kl_divergence = lambda mu, logvar: mu.sum(1)",
     "code of a function": "import vae_course\nvae_course.checks.core.forbid.__code__ = (lambda r: None).__code__",
     "found through __subclasses__": (

@@ -256,8 +256,8 @@ class _Reader:
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 return {v for base in objects for v in self._attribute(base, name.value)}
             return {_computed(v) for v in objects}
-        if names & {"builtins.vars"} and first is not None:
-            return self._value(first, env)
+        if names & {"builtins.vars"} and first is not None:  # a namespace: what X.__dict__ names
+            return {("ref", v[1] + ".__dict__") if v[0] == "ref" else v for v in self._value(first, env)}
         if names & {"builtins.globals", "builtins.locals"}:
             return {("globals",)}
         values = set().union(*(self._value(a, env) for a in (*node.args, *(k.value for k in node.keywords))))
@@ -531,7 +531,9 @@ class _Reach:
         if kind == "def":
             return self._definition(self.reader.defs[value[1]])
         if kind == "globals":
-            return next((self.why(v) for vs in self.reader.env.values() for v in vs if self.why(v)), None)
+            return next(
+                (found for found in (self.why(v) for vs in self.reader.env.values() for v in vs) if found), None
+            )
         return None
 
     def _library(self, dotted: str) -> str | None:
