@@ -12,7 +12,15 @@ import re
 import pytest
 import torch
 from exercise_support import answers, course
-from exercise_support.answers import ASSIGNMENTS, CHECKS, CORRECT, DELEGATING, MISTAKES, SUBCLASSING
+from exercise_support.answers import (
+    ASSIGNMENTS,
+    CHECKS,
+    CORRECT,
+    DELEGATING,
+    MISTAKES,
+    SIBLING_DELEGATING,
+    SUBCLASSING,
+)
 
 import vae_course
 from vae_course import checks
@@ -92,6 +100,43 @@ def test_an_answer_that_calls_the_reference_scores_zero(variant):
     assert vae_course.reparameterize.__code__ is original, "the tripwire was not removed"
     mu = torch.zeros(2, 3)
     assert torch.equal(vae_course.reparameterize(mu, mu, eps=torch.ones(2, 3)), torch.ones(2, 3))
+
+
+SIBLINGS = [(a, c, v, source) for (a, c), variants in SIBLING_DELEGATING.items() for v, source in variants.items()]
+
+
+@pytest.mark.parametrize("assignment, cell, variant, source", SIBLINGS, ids=[f"{c}: {v}" for _, c, v, _ in SIBLINGS])
+def test_an_answer_that_calls_another_library_function_computing_the_same_scores_zero(
+    assignment, cell, variant, source
+):
+    """The general Gaussian KL for the standard-normal KL, the library's KL inside the student's ELBO..."""
+    scope = answers.namespace(assignment, {cell: source})
+    check = getattr(checks, CHECKS[cell])
+    with pytest.raises(ValueError) as error:
+        check(lambda *args: None, part="?")
+    for part in eval(str(error.value).split("choose one of ")[1]):  # the check's own list of parts
+        with pytest.raises(CheckFailure) as failure:
+            check(scope[cell], part=part)
+        assert failure.value.hint == "delegation", str(failure.value)
+
+
+def test_an_answer_that_removes_the_delegation_watch_scores_zero():
+    """The watch that sees a reference's code run under any name is a profile function: removing it fails."""
+    scope = answers.namespace("03_kl_and_elbo")
+    mine = scope["kl_divergence"]
+
+    def kl_divergence(mu, logvar):
+        import sys
+
+        sys.setprofile(None)
+        return mine(mu, logvar)
+
+    with pytest.raises(CheckFailure, match="watch") as failure:
+        checks.check_kl_divergence(kl_divergence, part="values")
+    assert failure.value.hint == "delegation"
+    import sys
+
+    assert sys.getprofile() is None  # the check put back what was there
 
 
 def test_the_reference_itself_or_a_subclass_of_it_is_rejected():
@@ -257,3 +302,12 @@ def test_feedback_shows_no_hidden_test_code(graded):
         assert "HIDDEN TESTS" not in text
         for line in course.hidden_test_lines(assignment):
             assert line not in text, f"{page.relative_to(graded)} shows hidden test code: {line}"
+
+
+def test_every_sibling_of_a_reference_is_a_function_or_class_of_the_library():
+    from vae_course.checks.delegation import SIBLINGS, forbidden
+
+    for name, siblings in SIBLINGS.items():
+        found = forbidden(name)
+        assert len(found) == len(siblings) and all(callable(f) for f in found), name
+        assert all(f.__module__.startswith("vae_course.") for f in found), name

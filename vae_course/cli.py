@@ -88,7 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--eval-device", help="where to measure the card's metrics (default: --device); cpu: reproducible anywhere"
     )
-    train.add_argument("--val-size", type=POSITIVE, default=5000, help="validation images split off the training set")
+    train.add_argument(
+        "--val-size",
+        type=POSITIVE,
+        help="validation images split off the training set (default: 5000, or a fifth of a smaller set)",
+    )
     train.add_argument(
         "--train-subset", type=_int_type(2), help="train on only the first N training images (smoke tests)"
     )
@@ -99,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="k for the IWAE estimate in the model card (0 to skip)",
     )
     train.add_argument(
-        "--iwae-images", type=_int_type(1, MAX_IMAGES), default=1000, help="test images for the IWAE estimate"
+        "--iwae-images",
+        type=_int_type(1, MAX_IMAGES),
+        help="test images for the IWAE estimate (default: 1000, or all of a smaller test set)",
     )
     train.add_argument("--out", required=True, type=Path, help="checkpoint path, e.g. runs/mlp_vae.pt")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -113,8 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--iwae-images",
         type=_int_type(1, MAX_IMAGES),
-        default=1000,
-        help="test images for the IWAE estimate (10000 for all)",
+        help="test images for the IWAE estimate (default: 1000, or all of fewer; 10000 for all)",
     )
     evaluate.add_argument("--test-subset", type=POSITIVE, help="evaluate -ELBO on only the first N test images")
     evaluate.add_argument("--seed", type=SEED, default=0)
@@ -205,13 +210,15 @@ def train_command(args: argparse.Namespace) -> None:
 def evaluate_command(args: argparse.Namespace) -> None:
     from .checkpoints import load_checkpoint
     from .data import load_fashion_mnist
-    from .zoo import evaluate_on_test_set
+    from .validation import count_of
+    from .zoo import IWAE_IMAGES, evaluate_on_test_set
 
     device = _device(args.device)
     model, _ = load_checkpoint(args.checkpoint, device=device)
     test = load_fashion_mnist("test", root=args.data_root)
-    images = test.images[: args.test_subset] if args.test_subset else test.images
-    metrics = evaluate_on_test_set(model, images, args.iwae_samples, args.iwae_images, device, seed=args.seed)
+    images = test.images[: count_of("test_subset", args.test_subset, len(test), len(test))]
+    iwae_images = count_of("iwae_images", args.iwae_images, IWAE_IMAGES, len(images))
+    metrics = evaluate_on_test_set(model, images, args.iwae_samples, iwae_images, device, seed=args.seed)
     if args.json:
         print(json.dumps(metrics, indent=2))
         return

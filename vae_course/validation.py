@@ -29,3 +29,17 @@ def require_number(name: str, value: object, low: float, high: float = math.inf,
         raise ValueError(
             f"{name} must be {low_text}" + ("" if high == math.inf else f" and at most {high}") + f", got {value}"
         )
+
+
+def count_of(name: str, value: int | None, default: int, available: int) -> int:
+    """How many of ``available`` items to use: ``value``, or ``default`` capped at what there is.
+
+    A default adapts to a small data set; a number the user gave does not: more than there are is a
+    ``ValueError`` (``--val-size 999999`` must not quietly become 12000).
+    """
+    if value is None:
+        return min(default, available)
+    require_int(name, value, 1)
+    if value > available:
+        raise ValueError(f"{name} must be at most {available}, the number of images there are, got {value}")
+    return value

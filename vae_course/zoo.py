@@ -25,7 +25,7 @@ from .models import AUTOENCODERS, build_config, build_model, is_vae
 from .train import TrainConfig, average_loss_terms, fit, upgrade_train_config
 from .train_ddpm import DDPMTrainConfig, fit_ddpm
 from .train_gan import GANTrainConfig, fit_gan
-from .validation import require_int
+from .validation import count_of, require_int
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
@@ -36,6 +36,8 @@ TRAINERS = {
     "ddpm": (fit_ddpm, DDPMTrainConfig),
     "classifier": (fit_classifier, ClassifierTrainConfig),
 }
+VAL_SIZE = 5000  # validation images split off the training set by default (a fifth of a smaller set)
+IWAE_IMAGES = 1000  # test images of a card's IWAE estimate by default (all of a smaller test set)
 FRECHET_SAMPLES = 1000  # samples per seed in a model card's Fréchet distances
 FRECHET_SEEDS = (0, 1, 2)  # one distance per seed: their spread is the sampling noise
 DDPM_CARD_SAMPLER = {"sampler": "ddim", "ddim_steps": 50}  # the DDPM's samples for its Fréchet distance
@@ -215,9 +217,9 @@ def train_recipe(
     device: str | torch.device | None = None,
     eval_device: str | torch.device | None = None,
     train_subset: int | None = None,
-    val_size: int = 5000,
+    val_size: int | None = None,
     iwae_samples: int = 1000,
-    iwae_images: int = 1000,
+    iwae_images: int | None = None,
     progress: bool = False,
     command: str | None = None,
 ) -> tuple[nn.Module, dict]:
@@ -233,9 +235,12 @@ def train_recipe(
         device: where to train; default :func:`~vae_course.resolve_device`.
         eval_device: where to measure the card's metrics; default ``device``. Random draws (samples,
             noise) differ between a CPU and a GPU, so ``"cpu"`` makes a GPU-trained card reproducible anywhere.
-        train_subset: train on the first N training images only (smoke tests).
-        val_size: validation images split off the training set (at most a fifth of it).
+        train_subset: train on the first N training images only (smoke tests); at most as many as there are.
+        val_size: validation images split off the training set; default :data:`VAL_SIZE`, or a fifth
+            of a smaller set. A given size must leave at least one training image.
         iwae_samples, iwae_images: the IWAE estimate in the card; ``iwae_samples=0`` skips it.
+            ``iwae_images`` defaults to :data:`IWAE_IMAGES` (fewer if the test set is smaller); a
+            given number must not exceed the test set.
         progress: progress bars while training.
         command: how the run was started, recorded in the card (the CLI passes its command line).
 
@@ -243,7 +248,8 @@ def train_recipe(
         ``(model, card)``: the trained model in eval mode, and its model card.
 
     Raises:
-        ValueError: an unknown recipe, a bad size, or ``out`` is a folder or the card's own path.
+        ValueError: an unknown recipe, a bad size (one the data cannot supply included), or ``out`` is
+            a folder or the card's own path; raised before training, so nothing is written.
         NonFiniteLossError: training diverged; nothing is written.
     """
     from .data import load_fashion_mnist, train_val_split
@@ -258,21 +264,26 @@ def train_recipe(
         check_output_path(out.with_suffix(".json"))
     if train_subset is not None:
         require_int("train_subset", train_subset, 2)  # a training and a validation image
-    require_int("val_size", val_size, 1)
+    if val_size is not None:
+        require_int("val_size", val_size, 1)
     require_int("iwae_samples", iwae_samples, 0)
-    require_int("iwae_images", iwae_images, 1)
+    if iwae_images is not None:
+        require_int("iwae_images", iwae_images, 1)
     device = resolve_device(device)
     data = load_fashion_mnist("train", root=data_root)
+    test = load_fashion_mnist("test", root=data_root)
     if train_subset is not None:
-        data = data.subset(train_subset)
-    train, val = train_val_split(data, val_size=max(1, min(val_size, len(data) // 5)), seed=recipe.train.seed)
+        data = data.subset(count_of("train_subset", train_subset, 0, len(data)))
+    if val_size is None:
+        val_size = max(1, min(VAL_SIZE, len(data) // 5))
+    train, val = train_val_split(data, val_size=val_size, seed=recipe.train.seed)  # ValueError: no training left
+    iwae_images = count_of("iwae_images", iwae_images, IWAE_IMAGES, len(test))
     torch.manual_seed(recipe.train.seed)  # the initial weights
     model = build_model(recipe.model, **recipe.model_config)
     trainer = TRAINERS[recipe.model][0] if recipe.model in TRAINERS else fit
     start = time.perf_counter()
     history = trainer(model, train, val, recipe.train, device=device, progress=progress)
     train_seconds = time.perf_counter() - start
-    test = load_fashion_mnist("test", root=data_root)
     eval_device = device if eval_device is None else resolve_device(eval_device)
     if recipe.model in TRAINERS:
         metrics = evaluate_new_model(model, test, eval_device, data_root)

@@ -146,17 +146,21 @@ class AdoptedProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) -> tuple[ForkedProcess, dict]:
+def start_kernel(task: dict, paths: SandboxPaths, audit: dict[str, int], log_fd: int) -> tuple[ForkedProcess, dict]:
     """Fork the keeper, which enters the sandbox and forks the kernel; return it and what it applied.
 
-    ``audit_fd`` and ``log_fd`` must be above 2: the kernel's standard streams are replaced.
+    ``audit`` holds the kernel's ends of the audit channel (``audit_fd``: records, ``audit_key_fd``:
+    the hook's key; see ``audit.AuditChannel``); they and ``log_fd`` must be above 2: the kernel's
+    standard streams are replaced. Only the kernel keeps them: the keeper closes its copies.
     """
-    if min(audit_fd, log_fd) <= 2:
-        raise ValueError(f"audit_fd={audit_fd} and log_fd={log_fd} must be above 2 (the kernel's stdio replaces them)")
+    audit_fds = [audit["audit_fd"], audit["audit_key_fd"]]
+    if min(*audit_fds, log_fd) <= 2:
+        raise ValueError(f"audit={audit} and log_fd={log_fd} must be above 2 (the kernel's stdio replaces them)")
     config = sandbox.SandboxConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in task["sandbox"].items()})
     spec = {
         "connection_file": str(paths.connection_file),
-        "audit_fd": audit_fd,
+        **audit,
+        "packages": [m.split(".")[0] for m in (*task.get("watched_modules", []), task.get("checks_module", "")) if m],
         "sandbox_dir": str(paths.sandbox),
         "read_roots": [
             *sandbox.SYSTEM_READ_PATHS,
@@ -190,7 +194,9 @@ def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) ->
             applied = sandbox.enter(config, str(paths.sandbox), memory=task.get("kernel_start") != "spawn")
             kernel = os.fork()
             if kernel == 0:
-                _exec_kernel(task, spec, env, paths, audit_fd, log_fd)
+                _exec_kernel(task, spec, env, paths, audit_fds, log_fd)
+            for fd in audit_fds:  # the channel is the kernel's alone: closing it there must show
+                os.close(fd)
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel
             os.write(report_write, json.dumps(applied.to_dict()).encode())
             os.close(report_write)
@@ -207,7 +213,7 @@ def start_kernel(task: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) ->
     return ForkedProcess(pid), applied
 
 
-def _exec_kernel(task: dict, spec: dict, env: dict, paths: SandboxPaths, audit_fd: int, log_fd: int) -> None:
+def _exec_kernel(task: dict, spec: dict, env: dict, paths: SandboxPaths, audit_fds: list[int], log_fd: int) -> None:
     """In the kernel process (PID 1 of its namespace): clean fds, folder and environment; run."""
     code = 1
     try:
@@ -216,7 +222,7 @@ def _exec_kernel(task: dict, spec: dict, env: dict, paths: SandboxPaths, audit_f
         os.dup2(devnull, 0)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        keep = {0, 1, 2, audit_fd}
+        keep = {0, 1, 2, *audit_fds}
         for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
             if fd not in keep:
                 try:
@@ -229,7 +235,8 @@ def _exec_kernel(task: dict, spec: dict, env: dict, paths: SandboxPaths, audit_f
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if task.get("kernel_start") == "spawn":
-            os.set_inheritable(audit_fd, True)
+            for fd in audit_fds:
+                os.set_inheritable(fd, True)
             python = sys.executable
             os.execve(python, [python, "-c", _BOOTSTRAP, kernel_boot.__file__, json.dumps(spec)], env)
         kernel_boot.main(spec, forked=True)

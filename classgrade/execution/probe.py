@@ -55,7 +55,9 @@ def _defined_in(value, prefix):
     return isinstance(value, type) and value.__module__ == "__main__"  # a class written in a cell
 
 
-def _patched_attributes(prefix, watched):
+def _patched_attributes(prefix, watched, own=()):
+    """Notebook code inside the watched modules; for the course's own packages (``own``), inside
+    the classes they define too (a check's machinery is a class: ``Student._run = ...``)."""
     found = []
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] not in watched:
@@ -66,6 +68,8 @@ def _patched_attributes(prefix, watched):
         for attribute, value in list(getattr(module, "__dict__", {}).items()):
             if _from_cell(value, prefix):
                 found.append(f"{name}.{attribute}")
+            elif name.split(".")[0] in own and isinstance(value, type) and value.__module__ == name:
+                found += [f"{name}.{attribute}.{a}" for a, v in list(vars(value).items()) if _from_cell(v, prefix)]
         if len(found) >= MAX_ITEMS:
             break
     classes = []
@@ -132,7 +136,7 @@ def collect(extra_modules=()):
     prefix = _cell_prefix()
     report = {"monkeypatch": [], "grading-hook": [], "suppression": []}
     for key, function in (
-        ("monkeypatch", lambda: _patched_attributes(prefix, WATCHED_MODULES + tuple(extra_modules))),
+        ("monkeypatch", lambda: _patched_attributes(prefix, WATCHED_MODULES + tuple(extra_modules), extra_modules)),
         ("grading-hook", lambda: _shell_hooks(get_ipython(), prefix)),
         ("suppression", _suppression),
     ):

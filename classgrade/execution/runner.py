@@ -13,7 +13,6 @@ wrote while each one ran: this process never ran student code.
 from __future__ import annotations
 
 import ast
-import fcntl
 import json
 import math
 import os
@@ -32,7 +31,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from .. import status
-from . import probe
+from . import audit, probe
 from .kernel import AdoptedProvisioner, ForkedProcess, SandboxPaths, start_kernel
 
 _KEEP_STDERR = 2000  # characters of stderr kept when the output budget is spent
@@ -211,9 +210,11 @@ def _death_reason(keeper: ForkedProcess | None) -> str:
     return f"exit status {code}"
 
 
-def _probe_expression(extra_modules: list[str]) -> str:
+def _probe_expression(extra_modules: list[str], channel: audit.AuditChannel) -> str:
+    """The probe's report, once the audit hook has written its heartbeat."""
     source = Path(probe.__file__).read_text()
-    return f"(lambda g: (exec({source!r}, g), g['collect']({tuple(extra_modules)!r}))[1])({{}})"
+    report = f"(lambda g: (exec({source!r}, g), g['collect']({tuple(extra_modules)!r}))[1])({{}})"
+    return f"({channel.heartbeat()}, {report})[1]"
 
 
 def run(task: dict) -> dict:
@@ -243,8 +244,8 @@ def run(task: dict) -> dict:
 
 def _execute(task: dict, paths: SandboxPaths, result: dict):
     """Start the kernel, then read the notebook (so the forked kernel's memory never holds it)."""
-    audit_path, log_path = paths.root / "audit.jsonl", paths.root / "kernel.log"
-    audit_fd, log_fd = _open_above_stdio(audit_path), _open_above_stdio(log_path)
+    log_path = paths.root / "kernel.log"
+    channel, log_fd = audit.AuditChannel(), _open_above_stdio(log_path)
     km = AsyncKernelManager(
         transport="ipc",
         ip=str(paths.socket_stem),
@@ -253,20 +254,22 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
         kernel_name="python3",
     )
     km.write_connection_file()
-    keeper, result["sandbox"] = start_kernel(task, paths, audit_fd, log_fd)
-    os.close(audit_fd)
+    keeper, result["sandbox"] = start_kernel(task, paths, channel.kernel_fds, log_fd)
+    channel.started()
     os.close(log_fd)
     nb = nbformat.read(task["notebook_path"], as_version=nbformat.NO_CONVERT)
     km.provisioner = AdoptedProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
     km.provisioner.adopted = keeper
     executor = SandboxedExecute(**task["execute"])
     executor.reset_execution_trackers()
+    heartbeat = False  # whether the kernel was asked for the audit hook's heartbeat
     try:
         executor.keeper, executor.answers_path = keeper, paths.answers
         executor.preprocess(nb, {"metadata": {"path": str(paths.work)}}, km=km)
         if executor.stopped is None and keeper.poll() is None:
-            report = executor.evaluate_silently(_probe_expression(task.get("watched_modules", [])))
+            report = executor.evaluate_silently(_probe_expression(task.get("watched_modules", []), channel))
             result["probe"] = json.loads(report) if report else None
+            heartbeat = report is not None  # the kernel evaluated the heartbeat before the probe
     except Exception as error:  # the kernel never answered, or the client failed: the rest did not run
         started = executor.current_index is not None
         result["events"].append(status.GRADER_ERROR if started else status.KERNEL_FAILED)
@@ -280,7 +283,7 @@ def _execute(task: dict, paths: SandboxPaths, result: dict):
         keeper.wait(timeout=5.0)
     result["events"] += executor.events
     result["details"] += executor.details
-    result["audit"] = _read_audit(audit_path)
+    result["audit"] = channel.finish(expect_heartbeat=heartbeat)
     result["overruled"] = _judge(nb, executor.spans, paths.answers, task.get("checks_module", ""), result)
     if {status.KERNEL_DIED, status.KERNEL_FAILED} & set(result["events"]):
         with open(log_path, "rb") as log:
@@ -311,28 +314,5 @@ def _judge(nb, spans: dict[int, tuple[int, int]], answers: Path, checks_module: 
 
 
 def _open_above_stdio(path: Path) -> int:
-    """Open ``path`` for appending at a descriptor above 2.
-
-    The worker closed its standard streams, so ``os.open`` may return 0, 1 or 2; the kernel start
-    then points those at /dev/null and the kernel log, and the file would lose every write.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    if fd > 2:
-        return fd
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 3)
-    os.close(fd)
-    return high
-
-
-def _read_audit(path: Path, limit: int = 200) -> list[dict]:
-    """The audit hook's records (the kernel could write anything to that file: keep what parses)."""
-    records = []
-    with open(path, "rb") as f:
-        for line in f.read(1 << 20).splitlines()[:limit]:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-    return records
+    """Open ``path`` for appending at a descriptor above 2 (see ``audit.above_stdio``)."""
+    return audit.above_stdio(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))

@@ -402,12 +402,19 @@ def runtime_flags(notebook: str, probe: dict | None, audit: list[dict]) -> list[
     for record in audit:
         event, arg, line = record.get("event", ""), str(record.get("arg", "")), record.get("line")
         if event.startswith("socket."):
-            if not any(local in arg for local in ("'127.0.0.1'", "'::1'", "'localhost'", "AF_UNIX", "family=1,")):
+            local = arg.startswith("family=1 ") or any(host in arg for host in ("'127.0.0.1'", "'::1'", "'localhost'"))
+            if not local:
                 flags.append(Flag("network", notebook, None, line, f"{event} {arg[-120:]}", "runtime"))
         elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
             flags.append(Flag("subprocess", notebook, None, line, f"{event} {arg[:120]}", "runtime"))
         elif event == "sys.addaudithook":
             flags.append(Flag("grading-hook", notebook, None, line, "adds an audit hook", "runtime"))
+        elif event.startswith(("gc.", "ctypes.")) and event != "ctypes.dlopen":
+            flags.append(
+                Flag("grading-hook", notebook, None, line, f"reaches the interpreter's objects: {event}", "runtime")
+            )
+        elif event.startswith("audit."):  # the channel itself: forged bytes, missing records, a flood, a cut
+            flags.append(Flag("grading-hook", notebook, None, line, arg, "runtime"))
         elif event != "os.kill":
             flags.append(Flag("outside-file", notebook, None, line, f"{event} {arg}", "runtime"))
     return _unique(flags)

@@ -5,19 +5,41 @@ Which checks a test cell runs comes from its source, which nbgrader restored fro
 ``checks.check_x(answer, part="values")`` or ``check_x(answer, part="values")``. The module's
 ``judge(check, part, answers) -> (passed, message) | None`` recomputes the reference on the same
 hidden inputs and compares them with the answers the kernel wrote while that cell ran (``None``:
-the module does not judge that check, and the kernel's result stands).
+the module does not judge that check, and the kernel's result stands). A ``judge`` that also takes
+``code`` receives the sources of the code cells above the test cell, test cells left out (the setup,
+the answers and the cells the student added), to decide what only the code shows: delegation,
+tampering with the checks in the kernel.
+
+The judge owns the score of every test cell that calls a check. nbgrader reads a test cell's
+outputs in order: an error (or stderr) gives 0, but a result (``execute_result``) met first gives
+its value as partial credit, or full credit if it is not a number. So, whatever the kernel
+displayed and in whatever order:
+
+* a test cell that calls a check keeps no result: nothing it displayed can be read as a grade;
+* a test cell that failed in the kernel keeps no result either (failing cannot earn anything);
+* a test cell the kernel passed and the judge failed shows the judge's error instead of its outputs.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 
 import nbformat
 
 from .channel import ChannelError, read_records
 
 ENAME = "CheckFailure"
+RESULTS = ("execute_result",)  # the outputs nbgrader reads as a grade (display_data it ignores)
+
+# What the judge writes in a failed cell, and so what the student reads in the feedback: every
+# sentence of the judge is here, to be translated in one place.
+TEXTS = {
+    "unreadable": "The grader could not read the answers this cell computed: {error}.",
+    "not-run": "the cell did not run",
+    "judge-failed": "The grader could not judge {check} ({part}): {error}",
+}
 
 
 def checks_calls(source: str, names: set[str]) -> list[tuple[str, str | None]] | None:
@@ -40,7 +62,7 @@ def checks_calls(source: str, names: set[str]) -> list[tuple[str, str | None]] |
 
 
 def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelError, checks_module: str) -> list[dict]:
-    """Judge every test cell of ``nb`` that the kernel passed; fail those the judge fails.
+    """Decide every test cell of ``nb`` that calls a check, and keep failed cells from scoring.
 
     Args:
         nb: the executed notebook (changed in place).
@@ -49,50 +71,77 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
         checks_module: the course's checks module (``ClassGrade.checks_module``).
 
     Returns:
-        One ``{"cell": grade_id, "message": ...}`` per cell the judge overruled.
+        One ``{"cell": grade_id, "message": ...}`` per cell the kernel passed and the judge failed.
     """
-    if not checks_module:
-        return []
-    module = importlib.import_module(checks_module)
-    judge = getattr(module, "judge", None)
-    if judge is None:  # the course does not judge outside the kernel
-        return []
-    names = {n for n in dir(module) if not n.startswith("_") and n != "judge" and callable(getattr(module, n))}
+    judge, names = _course_judge(checks_module)
     overruled = []
     for index, cell in enumerate(nb.cells):
-        if not _carries_tests(cell) or any(o.output_type == "error" for o in cell.outputs):
-            continue  # not a test cell, or the kernel already failed it: a student cannot gain by failing
-        calls = checks_calls(cell.source, names)
-        if not calls:
+        if not _carries_tests(cell):
             continue
-        message = _verdict(judge, calls, spans.get(index), data)
+        calls = checks_calls(cell.source, names) if names else []
+        failed = _failed(cell)
+        if failed or calls != []:  # the kernel's failure, or the judge, decides: no result may
+            cell.outputs = [o for o in cell.outputs if o.output_type not in RESULTS]
+        if failed or not calls or judge is None:
+            continue  # not a judged cell, or the kernel already failed it: a student cannot gain by failing
+        message = _verdict(judge, calls, spans.get(index), data, _code_above(nb, index))
         if message is not None:
             grade_id = cell.metadata["nbgrader"].get("grade_id", str(index))
-            cell.outputs = [
-                nbformat.v4.new_output("error", ename=ENAME, evalue=message, traceback=[f"{ENAME}: {message}"])
-            ]
+            error = nbformat.v4.new_output("error", ename=ENAME, evalue=message, traceback=[f"{ENAME}: {message}"])
+            cell.outputs = [error]  # what the kernel showed of a pass it did not earn goes
             overruled.append({"cell": grade_id, "message": message})
     return overruled
 
 
-def _verdict(judge, calls, span, data) -> str | None:
+def _course_judge(checks_module: str):
+    """The checks module's ``judge`` (None if it has none) and the names of its public functions."""
+    if not checks_module:
+        return None, set()
+    module = importlib.import_module(checks_module)
+    judge = getattr(module, "judge", None)
+    names = {n for n in dir(module) if not n.startswith("_") and n != "judge" and callable(getattr(module, n))}
+    return judge, names
+
+
+def _verdict(judge, calls, span, data, code: list[str]) -> str | None:
     """None if every call passes; else the first failure's message."""
     try:
         if isinstance(data, ChannelError):
             raise data
         if span is None:
-            raise ChannelError("the cell did not run")
+            raise ChannelError(TEXTS["not-run"])
         answers = read_records(data[span[0] : span[1]])
     except ChannelError as error:
-        return f"The grader could not read the answers this cell computed: {error}."
+        return TEXTS["unreadable"].format(error=error)
+    takes_code = _takes_code(judge)
     for check, part in calls:
         try:
-            outcome = judge(check, part, answers)
+            outcome = judge(check, part, answers, code=code) if takes_code else judge(check, part, answers)
         except Exception as error:  # the judge tripped over strange answers: they do not pass
-            return f"The grader could not judge {check} ({part}): {type(error).__name__}: {error}"
+            return TEXTS["judge-failed"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
         if outcome is not None and not outcome[0]:
             return str(outcome[1])
     return None
+
+
+def _takes_code(judge) -> bool:
+    try:
+        parameters = inspect.signature(judge).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "code" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _failed(cell) -> bool:
+    """nbgrader gives this cell 0 once it reads its outputs: an error, or anything on stderr."""
+    return any(
+        o.output_type == "error" or o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs
+    )
+
+
+def _code_above(nb, before: int) -> list[str]:
+    """The sources of the code cells above cell ``before`` that a notebook's names come from: not the tests."""
+    return [cell.source for cell in nb.cells[:before] if cell.get("cell_type") == "code" and not _carries_tests(cell)]
 
 
 def _carries_tests(cell) -> bool:

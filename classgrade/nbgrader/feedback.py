@@ -8,11 +8,18 @@ cell itself, whose context lines may be hidden tests, and any entry that contain
 Frames in the student's own cells stay, so the feedback still shows where their code failed.
 Checks need no traceback: their messages say everything (see ``CheckFailure``).
 
+What it promises: no output shows a hidden line (of at least :data:`MIN_SCRUBBED` characters)
+literally, in base64 (standard or URL-safe, at any alignment in a longer encoded text) or in hex.
+A student's cell can still print a hidden line transformed some other way (compressed, encrypted,
+reversed, split across outputs): no scrubber recognises every transformation of a text. Little is
+lost that way in a course whose hidden test cells are one-line calls of public checks.
+
 This module imports nbgrader, so only the nbgrader configuration imports it.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 
 from nbgrader.preprocessors import ClearHiddenTests
@@ -89,15 +96,30 @@ def _carries_tests(cell) -> bool:
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def encodings(line: str) -> list[str]:
+    """``line`` as an output could show it: itself, in hex, and the base64 a longer text holding it
+    encodes it to, at each of the three alignments (only the characters its own bytes decide)."""
+    data = line.encode()
+    found = [line, data.hex(), data.hex().upper()]
+    for skip in range(3):
+        whole = data[skip : skip + 3 * ((len(data) - skip) // 3)]
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            core = encode(whole).decode()
+            if len(core) >= MIN_SCRUBBED:
+                found.append(core)
+    return list(dict.fromkeys(found))
+
+
 def _scrub(output, hidden: list[str]) -> None:
-    """Blank every hidden line out of the text of ``output`` (streams, displays, errors)."""
+    """Blank every hidden line out of the text of ``output`` (streams, displays, errors), and its encodings."""
+    forms = sorted({form for line in hidden for form in encodings(line)}, key=len, reverse=True)
 
     def clean(text: str) -> str:
         plain = ANSI.sub("", text)
-        if not any(line in plain for line in hidden):
+        if not any(form in plain for form in forms):
             return text
-        for line in hidden:
-            plain = plain.replace(line, HIDDEN)
+        for form in forms:
+            plain = plain.replace(form, HIDDEN)
         return plain
 
     if "text" in output:

@@ -70,6 +70,12 @@ TAMPERING = {
     ),
     "tamper_checks_function": "import kl_checks\nkl_checks.check_kl = lambda *args, **kwargs: None",
     "tamper_library_function": "import math\nmath.isclose = lambda *args, **kwargs: True",
+    # The kernel records right answers, computed by the reference: only the notebook's code shows it (issue 20).
+    "tamper_runs_reference": (
+        "import kl_checks\nreal = kl_checks.check_kl\n"
+        "kl_checks.check_kl = lambda kl_divergence, part: real(kl_checks._reference, part)"
+    ),
+    "delegates_to_reference": "import kl_checks\nkl_divergence = kl_checks._reference",
 }
 
 
@@ -232,6 +238,25 @@ def _written(nb):
     return nb
 
 
+# Answers that show something in the test cell while the check runs, each ending in a failed check
+# (issue 20): nbgrader grades the first result (``execute_result``) it meets before an error, as
+# partial credit, or full credit if it is not a number. None of them may earn a point.
+SHOWS = "import sys\nfrom IPython.display import display\n\ndef kl_divergence(mu, logvar):\n"
+DISPLAYING = {
+    "shows_result_then_raises": SHOWS + "    sys.displayhook('full marks')\n    raise NotImplementedError()",
+    "shows_number_then_raises": SHOWS + "    get_ipython().displayhook(2)\n    raise NotImplementedError()",
+    "prints_then_raises": SHOWS + "    print(2)\n    raise NotImplementedError()",
+    "displays_then_raises": SHOWS + "    display(2)\n    raise NotImplementedError()",
+    "shows_everything_then_raises": SHOWS
+    + "    print('ok')\n    display(2)\n    sys.displayhook(1)\n    sys.displayhook('x')\n    raise NotImplementedError()",
+    "shows_result_and_is_wrong": SHOWS + "    sys.displayhook('full marks')\n    return 1.0",
+}
+# The check fails, the cell goes on (its error swallowed by a handler that shows a result instead).
+SWALLOW_AND_SHOW = (
+    "def show_instead(shell, etype, value, tb, tb_offset=None):\n    sys.displayhook('full marks')\n\n"
+    "get_ipython().set_custom_exc((AssertionError, NotImplementedError), show_instead)"
+)
+
 # name -> (how to build the notebook from the release, or a file writer for broken files)
 SUBMISSIONS = {
     "correct": _answer(CORRECT),
@@ -265,8 +290,22 @@ SUBMISSIONS = {
     ),
     # Runtime evidence only (no static flag for starting a program): the audit hook must record it.
     "starts_process": _answer(CORRECT, "import subprocess\nsubprocess.run(['true'])"),
+    # A readable system file, opened by the cell through IPython's open: the hook must attribute it.
+    "reads_system_file": _answer(CORRECT, "name = '/' + 'etc/hostname'\nsecret = open(name).read()"),
+    # Harmless events until the hook's cap, then a read outside: the flood itself is the evidence.
+    "floods_the_audit": _answer(
+        CORRECT,
+        "import os\nfor i in range(1100):\n    try:\n        os.listdir(f'/nonexistent/{i}')\n"
+        "    except OSError:\n        pass\nname = '/' + 'etc/passwd'\nsecret = open(name).read()",
+    ),
     "hardcoded": _answer(LOOKUP),
     **{name: _answer(LOOKUP, code) for name, code in TAMPERING.items()},
+    **{name: _answer(code) for name, code in DISPLAYING.items()},
+    "swallows_and_shows": _answer(DISPLAYING["shows_result_then_raises"], SWALLOW_AND_SHOW),
+    # A correct answer that shows 0 while it runs: the judge passes it, so the 0 is not its grade.
+    "correct_and_shows_zero": _answer(
+        "import sys\n" + CORRECT.replace("    total = 0.0", "    sys.displayhook(0)\n    total = 0.0")
+    ),
 }
 BROKEN_FILES = {
     "invalid_json": lambda folder: (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json'),
@@ -298,9 +337,15 @@ EXPECTED = {
     "reads_outside": (5, ["ok"], ["outside-file"]),
     "suppresses": (5, ["ok"], ["suppression"]),
     "starts_process": (5, ["ok"], ["subprocess"]),
+    "reads_system_file": (5, ["ok"], ["outside-file"]),
+    "floods_the_audit": (5, ["ok"], ["outside-file", "grading-hook"]),
     "hardcoded": (0, ["ok"], []),
     # The kernel passes every test cell; the judge fails them all (plain nbgrader would give 5).
     **{name: (0, ["ok"], ["verdict-overruled"]) for name in TAMPERING},
+    # A failed check scores 0 whatever the cell showed before its error (plain nbgrader: up to 5).
+    **{name: (0, ["ok"], []) for name in DISPLAYING},
+    "swallows_and_shows": (0, ["ok"], ["grading-hook"]),
+    "correct_and_shows_zero": (5, ["ok"], []),
     "invalid_json": (0, ["invalid-notebook"], []),
     "missing_notebook": (0, ["missing-notebook"], []),
     "renamed_notebook": (0, ["missing-notebook", "renamed-notebook"], []),

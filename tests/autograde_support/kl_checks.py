@@ -6,7 +6,9 @@ grades it; under classgrade (``CLASSGRADE_ANSWERS`` set) it also appends each an
 file, written here with the standard library alone (the format is ``classgrade.judge.channel``'s).
 ``judge`` recomputes the reference on the same inputs in the grader's own process and decides.
 The comparison looks ``math.isclose`` up at call time, as real checks look up library functions:
-a notebook that patches it fools the kernel, not the judge.
+a notebook that patches it fools the kernel, not the judge. Given the notebook's code, ``judge``
+also fails an answer that is the reference (``_reference``) and a notebook that rebinds this
+module's functions: the answers such a kernel recorded may be the reference's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import math
 import os
 import random
+import re
 import struct
 
 EXERCISE = "kl"
@@ -63,10 +66,19 @@ def check_kl(kl_divergence, part: str) -> None:
             raise AssertionError(problem)
 
 
-def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | None:
-    """The grader's verdict on ``check(..., part=part)`` from the kernel's ``answers`` (None: not ours)."""
+def judge(check: str, part: str | None, answers: dict, code: list[str] | None = None) -> tuple[bool, str] | None:
+    """The grader's verdict on ``check(..., part=part)`` from the kernel's ``answers`` (None: not ours),
+    and from ``code``, the notebook's cells above the test cell, when the grader gives it."""
     if check != "check_kl" or part not in ("zero", "values"):
         return None
+    source = "\n".join(code or [])
+    if "_reference" in source:
+        return False, "kl_divergence uses the checks' own reference (read from the notebook)."
+    if re.search(r"kl_checks\.\w+\s*=", source):
+        return (
+            False,
+            "kl_divergence cannot be judged: a cell changes the checks in the kernel (read from the notebook).",
+        )
     for case, (mu, logvar) in enumerate(_cases(part)):
         answer = answers.get((EXERCISE, part, case))
         if answer is None:

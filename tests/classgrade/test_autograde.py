@@ -94,6 +94,21 @@ def test_the_graded_notebook_shows_the_judges_reason(graded_class, student):
     assert all(o.ename == "CheckFailure" and "kl_divergence" in o.evalue for o in errors), errors
 
 
+@pytest.mark.parametrize("student", sorted([*support.DISPLAYING, "swallows_and_shows", "correct_and_shows_zero"]))
+def test_no_test_cell_keeps_a_result_nbgrader_would_read_as_a_grade(graded_class, student):
+    """nbgrader grades a test cell's first result before an error; the judge leaves none to read."""
+    from nbgrader.utils import determine_grade
+
+    course, _report = graded_class
+    graded = nbformat.read(
+        course / "autograded" / student / support.ASSIGNMENT / f"{support.NOTEBOOK}.ipynb", as_version=4
+    )
+    tests = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    assert len(tests) == 2 and not [o for c in tests for o in c.outputs if o.output_type == "execute_result"]
+    expected = support.EXPECTED[student][0]
+    assert sum(determine_grade(c)[0] for c in tests) == expected
+
+
 def test_the_gradebook_holds_the_reported_scores(graded_class):
     course, report = graded_class
     table = support.grades_table(course)
@@ -157,17 +172,27 @@ def test_regrading_is_idempotent_and_student_regrades_only_that_student(graded_c
 
 def test_matches_serial_nbgrader_and_survives_what_stops_it(tmp_path):
     course = support.make_course(tmp_path / "course")
-    support.submit_all(course, NBGRADER_COMPATIBLE + ["os_exit", *support.TAMPERING])
+    support.submit_all(course, NBGRADER_COMPATIBLE + ["os_exit", *support.TAMPERING, *support.DISPLAYING])
     support.nbgrader(course, "autograde", support.ASSIGNMENT, "--OverwriteCells.add_missing_cells=True", check=False)
     theirs = support.grades_table(course)
     grade(course, "--jobs", "2")
     ours = support.grades_table(course)
-    differ = {"os_exit", *support.TAMPERING}
+    differ = {"os_exit", *support.TAMPERING, *support.DISPLAYING}
     assert [r for r in ours if r[0] not in differ] == [r for r in theirs if r[0] not in differ]
     # plain nbgrader judges in the student's kernel, which tampering fools; the judge does not
     for student in support.TAMPERING:
         assert (student, "score", 5.0, support.MAX_SCORE) in theirs
         assert (student, "score", 0.0, support.MAX_SCORE) in ours
+    # nbgrader grades a result shown before the error; a failed check earns nothing here
+    for student in support.DISPLAYING:
+        assert (student, "score", 0.0, support.MAX_SCORE) in ours
+    shown = {r[0]: r[2] for r in theirs if r[1] == "score" and r[0] in support.DISPLAYING}
+    assert {s for s, score in shown.items() if score > 0} == {
+        "shows_result_then_raises",
+        "shows_number_then_raises",
+        "shows_everything_then_raises",
+        "shows_result_and_is_wrong",
+    }, shown
     # nbgrader gives up on a dead kernel and leaves no grade; we record zeros
     assert ("os_exit", "score", 0.0, support.MAX_SCORE) in ours
     assert any(r[0] == "os_exit" and r[2] == "test_kl_zero" and r[3] is None for r in theirs)
@@ -370,12 +395,15 @@ def test_a_real_assignment_tampered_kernel_earns_nothing_for_a_wrong_kl(tmp_path
 
     report = _grade_real(course, assignment, {"honest": wrong_kl(False), "tampered": wrong_kl(True)})
     overruled = {flag["cell"] for flag in report["tampered"]["flags"] if flag["code"] == "verdict-overruled"}
-    assert overruled == {"test_kl_values", "test_kl_gradients"}, report["tampered"]  # the shapes are right
-    assert report["tampered"]["score"] == report["honest"]["score"], (report["tampered"], report["honest"])
+    assert {"test_kl_values", "test_kl_gradients"} <= overruled, report["tampered"]
+    # The judge reads the notebook's code: a kernel whose library was changed earns no judged cell at all.
+    assert report["tampered"]["score"] == 0 < report["honest"]["score"], (report["tampered"], report["honest"])
     assert "monkeypatch" in {flag["code"] for flag in report["tampered"]["flags"]}
     graded = nbformat.read(course / "autograded" / "tampered" / assignment / name, as_version=4)
     values = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_kl_values")
-    assert "[kl-sign]" in values.outputs[0].evalue  # the judge's reason, with the check's own hint
+    assert (
+        "cannot trust" in values.outputs[0].evalue and "vae_course.gaussian.kl_divergence" in values.outputs[0].evalue
+    )
 
 
 def test_prepare_calls_the_courses_functions_once_and_reports_a_failure(monkeypatch, capsys):

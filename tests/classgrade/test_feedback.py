@@ -103,3 +103,28 @@ def test_generate_feedback_hides_tests_from_a_hostile_answer(tmp_path):
     nbgrader("generate_feedback", support.ASSIGNMENT)
     feedback = (course / "feedback" / "hostile" / support.ASSIGNMENT / f"{support.NOTEBOOK}.html").read_text()
     assert hidden not in feedback and "HIDDEN TESTS (only a comment)" in feedback
+
+
+def test_encoded_copies_of_hidden_lines_are_scrubbed_too():
+    """A student's cell that prints the kernel's input history base64- or hex-encoded (issue 20)."""
+    import base64
+
+    secret = "secret_check(answer, part='values')"
+    test = _test_cell(f"assert ok\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS", [])
+    printed, cores = [], []
+    for pad in range(3):  # the secret at every alignment of base64's 3-byte groups
+        history = ("x" * pad + f"\n{secret}\nprint(1)\n").encode()
+        start, end = history.index(secret.encode()), history.index(secret.encode()) + len(secret)
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(history).decode()
+            printed.append(text)
+            cores.append(text[-(-start // 3) * 4 : end // 3 * 4])  # the characters only the secret's bytes decide
+        printed += [history.hex(), history.hex().upper()]
+        cores += [secret.encode().hex(), secret.encode().hex().upper()]
+    later = nbformat.v4.new_code_cell(
+        "print(encoded(In))", outputs=[nbformat.v4.new_output("stream", name="stdout", text="\n".join(printed))]
+    )
+    notebook, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[test, later]), {})
+    shown = notebook.cells[1].outputs[0].text
+    assert not [core for core in cores if core in shown]
+    assert shown.count("[hidden test]") == len(printed)

@@ -71,3 +71,20 @@ def kl_divergence(mu, logvar):
     return sum
 data = open("data.csv").read() if False else None"""
     assert _flags(ordinary) == set()
+
+
+def test_the_probe_finds_notebook_code_in_the_courses_classes(monkeypatch):
+    """``Student._run = ...``: a check's machinery is a class; the probe looks inside the course's classes."""
+    import sys
+    import types
+
+    from classgrade.execution import probe
+
+    module = types.ModuleType("fakecourse.checks")
+    exec("class Student:\n    def _run(self):\n        return 1", module.__dict__)
+    scope: dict = {}
+    exec(compile("def run_the_reference(self):\n    return 2", "/tmp/ipykernel_9/cell.py", "exec"), scope)
+    module.Student._run = scope["run_the_reference"]
+    monkeypatch.setitem(sys.modules, "fakecourse.checks", module)
+    found = probe._patched_attributes("/tmp/ipykernel_", ("fakecourse",), ("fakecourse",))
+    assert found == ["fakecourse.checks.Student._run"]

@@ -103,3 +103,73 @@ def test_answers_outside_the_cell_do_not_count(tmp_path):
     data = read_bytes(path)
     nb = _notebook(kernel_error=False)
     assert judge_notebook(nb, {0: (len(data), len(data))}, data, "autograde_support.kl_checks")
+
+
+# --- the judge owns the score of every test cell that calls a check, whatever the cell showed
+
+RESULT = nbformat.v4.new_output("execute_result", data={"text/plain": "'full marks'"}, execution_count=1)
+NUMBER = nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
+ZERO = nbformat.v4.new_output("execute_result", data={"text/plain": "0"}, execution_count=1)
+DISPLAY = nbformat.v4.new_output("display_data", data={"text/plain": "2"})
+PRINTED = nbformat.v4.new_output("stream", name="stdout", text="2\n")
+STDERR = nbformat.v4.new_output("stream", name="stderr", text="a warning\n")
+ERROR = nbformat.v4.new_output("error", ename="CheckFailure", evalue="not written yet", traceback=[])
+
+
+def _graded(outputs: list, answer: float | None, source: str | None = None) -> float:
+    """nbgrader's grade of a test cell with ``outputs`` after judging, the kernel having answered ``answer``."""
+    from nbgrader.utils import determine_grade
+
+    nb = _notebook(kernel_error=False)
+    if source is not None:
+        nb.cells[0].source = source
+    nb.cells[0].outputs = [nbformat.from_dict(dict(o)) for o in outputs]
+    data = b""
+    for case in range(3 if answer is not None else 0):
+        data += _record_bytes(case, answer)
+    judge_notebook(nb, {0: (0, len(data))}, data, "autograde_support.kl_checks")
+    return determine_grade(nb.cells[0])[0]
+
+
+def _record_bytes(case: int, answer: float) -> bytes:
+    import json
+    import struct
+
+    header = json.dumps({"key": ["kl", "zero", case], "value": {"number": answer}, "arrays": []}).encode()
+    return b"CGA1" + struct.pack(">I", len(header)) + header
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        [RESULT, ERROR],  # a stub that shows a result, then raises
+        [NUMBER, ERROR],  # ... a number: partial credit for nbgrader
+        [PRINTED, ERROR],
+        [DISPLAY, ERROR],
+        [PRINTED, DISPLAY, NUMBER, RESULT, ERROR],  # everything, in any order
+        [ERROR, RESULT],
+        [STDERR, RESULT],
+        [RESULT, STDERR, NUMBER],
+    ],
+    ids=["result", "number", "printed", "displayed", "everything", "after", "stderr", "stderr-between"],
+)
+def test_a_failed_test_cell_scores_nothing_whatever_it_showed(outputs):
+    assert _graded(outputs, answer=0.0) == 0  # even with answers the judge would pass
+
+
+@pytest.mark.parametrize("outputs", [[RESULT], [NUMBER], [PRINTED, NUMBER], [DISPLAY, RESULT]])
+def test_a_check_the_judge_fails_scores_nothing_whatever_the_kernel_showed(outputs):
+    """The check raised and the cell went on (a handler swallowed it), or the kernel lied: the judge decides."""
+    assert _graded(outputs, answer=1.0) == 0
+    assert _graded(outputs, answer=None) == 0  # the check never answered
+
+
+@pytest.mark.parametrize("outputs", [[ZERO], [PRINTED, NUMBER], [DISPLAY]])
+def test_a_check_the_judge_passes_scores_full_marks_whatever_the_kernel_showed(outputs):
+    assert _graded(outputs, answer=0.0) == 2
+
+
+def test_a_test_cell_without_checks_keeps_nbgraders_partial_credit():
+    source = "1.5  # plain nbgrader partial credit: the cell's value"
+    assert _graded([nbformat.v4.new_output("execute_result", data={"text/plain": "1.5"})], None, source) == 1.5
+    assert _graded([NUMBER, ERROR], None, source) == 0  # but not once it failed

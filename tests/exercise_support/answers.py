@@ -420,6 +420,179 @@ def reparameterize(mu, logvar, eps=None):
         return mu + torch.exp(0.5 * logvar) * (torch.randn_like(mu) if eps is None else eps)
 """,
 }
+DELEGATING.update(
+    {  # the reference's code, whichever function object carries it (issue 20)
+        "code object": """
+import types
+import vae_course
+
+reparameterize = types.FunctionType(vae_course.gaussian.reparameterize.__code__, vars(vae_course.gaussian))
+""",
+        "code swapped in": """
+import vae_course
+
+def reparameterize(mu, logvar, eps=None):
+    raise NotImplementedError()
+
+reparameterize.__code__ = vae_course.reparameterize.__code__
+""",
+        "copied source": """
+import inspect
+import torch
+import vae_course
+
+namespace = {"torch": torch}
+exec(inspect.getsource(vae_course.gaussian.reparameterize), namespace)
+reparameterize = namespace["reparameterize"]
+""",
+        "marshalled code": """
+import marshal
+import types
+import vae_course
+
+_saved = marshal.dumps(vae_course.gaussian.reparameterize.__code__)
+
+def reparameterize(mu, logvar, eps=None):  # a new code object, equal to the reference's, made at call time
+    return types.FunctionType(marshal.loads(_saved), vars(vae_course.gaussian))(mu, logvar, eps)
+""",
+        "partial": """
+import functools
+import vae_course
+
+reparameterize = functools.partial(vae_course.gaussian.reparameterize)
+""",
+        "bound method": """
+import vae_course
+
+class Sampler:
+    def draw(self, mu, logvar, eps=None):
+        return vae_course.reparameterize(mu, logvar, eps)
+
+reparameterize = Sampler().draw
+""",
+        "callable instance": """
+import vae_course
+
+class Sampler:
+    def __call__(self, mu, logvar, eps=None):
+        return vae_course.reparameterize(mu, logvar, eps)
+
+reparameterize = Sampler()
+""",
+        "wrapper": """
+import vae_course
+
+def logged(fn):
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+reparameterize = logged(vae_course.reparameterize)
+""",
+        "helper": """
+import vae_course
+
+def _shift_and_scale(mu, logvar, eps):
+    return vae_course.reparameterize(mu, logvar, eps)
+
+def reparameterize(mu, logvar, eps=None):
+    return _shift_and_scale(mu, logvar, eps)
+""",
+        "library class": """
+import vae_course
+
+def reparameterize(mu, logvar, eps=None):  # a model's forward draws z with the reference
+    model = vae_course.MLPVAE(vae_course.MLPVAEConfig(latent_dim=mu.shape[1]))
+    model.decode = lambda z: z
+    model.encode = lambda x: (mu, logvar)
+    return model.to(mu.device, mu.dtype)(mu, eps=eps)[0]
+""",
+    }
+)
+# Sibling references: other library functions that compute the same thing (issue 20).
+SIBLING_DELEGATING = {
+    ("03_kl_and_elbo", "kl_divergence"): {
+        "general KL": """
+import torch
+import vae_course
+
+def kl_divergence(mu, logvar):
+    return vae_course.kl_diagonal_gaussians(mu, logvar, torch.zeros_like(mu), torch.zeros_like(logvar))
+""",
+        "elementwise KL": """
+import torch
+from vae_course.diffusion import gaussian_kl
+
+def kl_divergence(mu, logvar):
+    return gaussian_kl(mu, logvar.exp(), torch.zeros_like(mu), torch.ones_like(mu)).sum(dim=1)
+""",
+        "the ELBO as a KL": """
+import torch
+import vae_course
+
+def kl_divergence(mu, logvar):  # with x_hat = x under MSE, the reconstruction term is 0
+    x = torch.zeros(1, 1, 28, 28, dtype=mu.dtype, device=mu.device)
+    return torch.stack([vae_course.negative_elbo(x, x, m[None], v[None], kind="mse") for m, v in zip(mu, logvar)])
+""",
+    },
+    ("04_mlp_vae", "MLPVAE"): {
+        "the reference's methods": """
+import vae_course
+
+class MLPVAE(nn.Module):
+    __init__ = vae_course.MLPVAE.__init__
+    encode = vae_course.MLPVAE.encode
+    decode = vae_course.MLPVAE.decode
+    forward = vae_course.MLPVAE.forward
+""",
+        "the reference's code in new methods": """
+import types
+import vae_course
+from vae_course.models import mlp_vae
+
+def _rebuilt(name):
+    reference = getattr(vae_course.MLPVAE, name)
+    return types.FunctionType(reference.__code__, vars(mlp_vae), name, reference.__defaults__, reference.__closure__)
+
+class MLPVAE(nn.Module):
+    __init__, encode, decode, forward = (_rebuilt(n) for n in ("__init__", "encode", "decode", "forward"))
+""",
+        "another library model inside": """
+import vae_course
+
+class MLPVAE(nn.Module):
+    def __init__(self, config=MLPVAEConfig()):
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.inner = vae_course.ConvVAE(vae_course.ConvVAEConfig(latent_dim=config.latent_dim))
+
+    def encode(self, x):
+        return self.inner.encode(x)
+
+    def decode(self, z):
+        return self.inner.decode(z)
+
+    def forward(self, x, eps=None):
+        return self.inner(x, eps=eps)
+""",
+    },
+    ("03_kl_and_elbo", "negative_elbo"): {
+        "the library's KL": """
+import vae_course
+
+def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
+    return (reconstruction_loss(x_hat, x, kind) + beta * vae_course.kl_divergence(mu, logvar)).mean()
+""",
+        "the library's general KL": """
+import torch
+from vae_course import gaussian
+
+def negative_elbo(x_hat, x, mu, logvar, beta=1.0, kind="bce"):
+    kl = gaussian.kl_diagonal_gaussians(mu, logvar, torch.zeros_like(mu), torch.zeros_like(logvar))
+    return (reconstruction_loss(x_hat, x, kind) + beta * kl).mean()
+""",
+    },
+}
 SUBCLASSING = """
 import vae_course
 
@@ -1124,7 +1297,7 @@ def cell_source(assignment: str, cell_id: str) -> str:
 
 def namespace(assignment: str, overrides: dict[str, str] | None = None) -> dict:
     """What a student's notebook defines: its setup cell, then the correct answers (or ``overrides``)."""
-    scope: dict = {}
+    scope: dict = {"__name__": "__main__"}  # as in a notebook: what the cells define belongs to __main__
     exec(compile(cell_source(assignment, "setup"), f"<{assignment} setup>", "exec"), scope)
     answers = {**CORRECT[assignment], **(overrides or {})}
     for cell_id, source in answers.items():

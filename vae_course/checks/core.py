@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import sysconfig
 import traceback
 import warnings
@@ -25,7 +26,7 @@ from pathlib import Path
 import torch
 
 from . import judging
-from .delegation import ReferenceCalled, find_delegation, forbid
+from .delegation import ReferenceCalled, WatchRemoved, find_delegation, forbid, forbidden
 from .hints import hint as hint_text
 
 # Frames in these folders are not the student's: failure messages leave them out.
@@ -142,19 +143,22 @@ class Student:
     Args:
         obj: what the student wrote (a function, or a class).
         name: how messages call it, e.g. ``"reparameterize"``.
-        references: the library objects the exercise asks the student to write.
+        references: the library objects the exercise asks the student to write; the library's
+            other functions that compute the same thing are added (:func:`.delegation.forbidden`).
 
     Raises:
-        CheckFailure: ``obj`` is missing or delegates to a reference (found before it runs).
+        CheckFailure: ``obj`` is missing or delegates to a reference (found before it runs; in the
+            grader's judge, found in the notebook's source).
     """
 
     def __init__(self, obj, name: str, references: tuple = ()):
-        self.obj, self.name, self.references = obj, name, tuple(references)
+        self.obj, self.name, self.references = obj, name, forbidden(name, references)
         self.case = ""  # the hidden input now running, as describe() wrote it; set by the checks
         if not callable(obj):
             kind = "class" if name[0].isupper() else "function"
             raise CheckFailure(f"{name} should be a {kind}, got {type(obj).__name__}.")
-        used = find_delegation(obj, self.references)
+        used = judging.judge_source(name, self.references) if judging.replaying() else None
+        used = used or find_delegation(obj, self.references)
         if used:
             raise CheckFailure(f"{name} delegates to the reference implementation: {used}.", hint="delegation")
 
@@ -181,18 +185,22 @@ class Student:
     def _run(self, fn: Callable, *args, **kwargs):
         label = self.name if fn is self.obj else f"{self.name}.{getattr(fn, '__name__', 'call')}"
         where = f" on a hidden input ({self.case})" if self.case else ""
-        with quiet(), forbid(self.references) as calls:
-            try:
-                out = fn(*args, **kwargs)
-            except NotImplementedError:
-                message = f"{label} is not written yet: it raises NotImplementedError."
-                raise CheckFailure(message, hint="not-implemented") from None
-            except ReferenceCalled:
-                out = None  # recorded in calls
-            except Exception as err:  # the student's bug: report it with their own lines
-                lines = _student_frames(err)
-                message = f"{label} raised {type(err).__name__}{where}: {err}" + (f"\n{lines}" if lines else "")
-                raise StudentError(message, err) from None
+        try:
+            with quiet(), forbid(self.references) as calls:
+                try:
+                    out = fn(*args, **kwargs)
+                except NotImplementedError:
+                    message = f"{label} is not written yet: it raises NotImplementedError."
+                    raise CheckFailure(message, hint="not-implemented") from None
+                except ReferenceCalled:
+                    out = None  # recorded in calls
+                except Exception as err:  # the student's bug: report it with their own lines
+                    lines = _student_frames(err)
+                    message = f"{label} raised {type(err).__name__}{where}: {err}" + (f"\n{lines}" if lines else "")
+                    raise StudentError(message, err) from None
+        except WatchRemoved:
+            message = f"{label} removed the grader's watch for delegation (sys.setprofile), so it cannot be checked."
+            raise CheckFailure(message, hint="delegation") from None
         if calls:  # even when the student's code caught the tripwire's exception
             message = f"{label} calls vae_course's {calls[0]}, the reference you are asked to write."
             raise CheckFailure(message, hint="delegation")
@@ -342,7 +350,25 @@ def run_parts(exercise: str, parts: dict[str, Callable[[], None]], part: str | N
                 torch.manual_seed(0)
                 run()
         except CheckFailure:
+            _clear_cell_output()
             raise
         except Exception as err:
+            _clear_cell_output()
             error = f"{type(err).__name__}: {err}"
             raise CheckFailure(f"The {exercise} check ({name}) could not use what your code returned: {error}") from err
+
+
+def _clear_cell_output() -> None:
+    """In a notebook kernel, before a check fails: clear what the test cell has shown so far.
+
+    nbgrader reads a test cell's outputs in order and grades the first result it meets before an
+    error: a stub that makes IPython display a value and then raises would earn credit. Whatever
+    the student's code showed while the check ran goes, and the failure is the cell's first output.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel") or judging.replaying():
+        return
+    from IPython.display import clear_output
+
+    clear_output()

@@ -12,6 +12,10 @@ the references, tolerances and hints are the check's own, and only what the stud
 returned is taken from the kernel. A model crosses as its parameters' names and shapes, its
 outputs on the hidden inputs (computed with the reference's weights, which the check loads into
 it) and the gradients of a loss with respect to its weights.
+
+Who computed those answers, only the kernel saw, and its delegation guards run in the student's
+process. Given the notebook's source, the judge reads it too (:mod:`.provenance`): delegation it
+shows fails the check, and code that changes the grading machinery in the kernel fails every check.
 """
 
 from __future__ import annotations
@@ -21,7 +25,20 @@ from collections.abc import Callable, Iterator
 
 from . import channel
 
-_state: dict = {"key": None, "call": 0, "answers": None, "outputs": []}
+_state: dict = {"key": None, "call": 0, "answers": None, "outputs": [], "code": None, "kernel_judged": False}
+
+# What the judge tells a student whose answers it cannot use: every sentence of the judge's own, here.
+TEXTS = {
+    "no_answer": (
+        "The grader found no answer from your code for a hidden input: the check did not "
+        "run to this point in your notebook's kernel."
+    ),
+    "unreadable": "The grader could not read an answer of your code: {error}.",
+    "tampering": (
+        "The grader cannot trust what your notebook's kernel computed, because {evidence}. "
+        "Checks run in your kernel; code that changes them scores zero."
+    ),
+}
 
 # Checks that watch the student's code while it runs (assignment 7's training loop: spy models and
 # optimizers record modes, gradients and calls) rather than compare what it returns: there is no
@@ -90,10 +107,7 @@ def replay():
     key = _next_key()
     answer = _state["answers"].get(key)
     if answer is None:
-        raise CheckFailure(
-            "The grader found no answer from your code for a hidden input: the check did not "
-            "run to this point in your notebook's kernel."
-        )
+        raise CheckFailure(TEXTS["no_answer"])
     value, arrays = answer
     if isinstance(value, dict) and "failure" in value:
         message, hint = str(value.get("failure")), value.get("hint")
@@ -105,7 +119,7 @@ def replay():
     try:
         decoded = channel.decode(value, arrays, tensors)
     except (ValueError, KeyError, IndexError, TypeError) as error:
-        raise CheckFailure(f"The grader could not read an answer of your code: {error}.") from None
+        raise CheckFailure(TEXTS["unreadable"].format(error=error)) from None
     _state["outputs"] += tensors
     return decoded
 
@@ -119,36 +133,73 @@ def answer(compute: Callable[[], object]):
     return value
 
 
-def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | None:
+class LeaveToKernel(Exception):
+    """Raised in the judge by a check it cannot replay, once what it can judge (the source) passed."""
+
+
+def judge(check: str, part: str | None, answers: dict, code: list[str] | None = None) -> tuple[bool, str] | None:
     """The grader's verdict on ``check(answer, part=part)`` from the kernel's ``answers``.
 
     Args:
         check: the name of a check of this module, as the hidden test cell calls it.
         part: its ``part`` argument.
         answers: (exercise, part, call) -> (JSON value, arrays), read by the grader from the kernel.
+        code: the sources of the code cells above the test cell (the setup, the answers, the cells
+            the student added; not the tests), if the grader gives them: a check then also fails on
+            delegation read from them, and every check fails when they change the grading machinery
+            in the kernel (:mod:`.provenance`).
 
     Returns:
-        (passed, message), or None for a check this function does not judge.
+        (passed, message), or None for a check this function leaves to the kernel.
     """
     from vae_course import checks
 
     from . import __all__ as public
-    from . import core
+    from . import core, provenance
 
-    if check not in public or not check.startswith("check_") or check in KERNEL_JUDGED:
+    if check not in public or not check.startswith("check_"):
         return None
+    evidence = _read(provenance.tampering, code) if code is not None else None
+    if evidence:
+        return False, TEXTS["tampering"].format(evidence=evidence)
 
     def answer(*args, **kwargs):  # never called: Student.run replays instead
         raise AssertionError("replayed")
 
-    _state.update(answers=dict(answers), outputs=[])
+    _state.update(answers=dict(answers), outputs=[], code=code, kernel_judged=check in KERNEL_JUDGED)
     try:
         getattr(checks, check)(answer, part=part)
+    except LeaveToKernel:
+        return None
     except core.CheckFailure as failure:
         return False, str(failure)
     finally:
-        _state.update(answers=None, outputs=[])
-    return True, ""
+        _state.update(answers=None, outputs=[], code=None, kernel_judged=False)
+    return (True, "") if check not in KERNEL_JUDGED else None
+
+
+def judge_source(name: str, references: tuple) -> str | None:
+    """In the judge, when a check takes the student's answer: its delegation read from the source.
+
+    Raises:
+        LeaveToKernel: for a check the judge cannot replay (:data:`KERNEL_JUDGED`), once the source passed.
+    """
+    from . import provenance
+
+    code = _state["code"]
+    used = _read(provenance.delegation, code, name, references) if code is not None else None
+    if used is None and _state["kernel_judged"]:
+        raise LeaveToKernel
+    return used
+
+
+def _read(reader: Callable, *args) -> str | None:
+    """What ``reader`` finds in the notebook's code; nothing if it trips over code it cannot follow
+    (a bug there must not cost an honest student points: the kernel's own guards still ran)."""
+    try:
+        return reader(*args)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _tensors(value) -> list:
