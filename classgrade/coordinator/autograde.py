@@ -27,6 +27,7 @@ import nbformat
 
 from .. import config as classgrade_config
 from .. import integrity, sandbox, status
+from ..classreport import outcomes
 from ..config import ClassGrade
 from ..execution.pool import PoolConfig, WorkerPool
 from . import report
@@ -316,6 +317,7 @@ class _Grading:
         isolation: dict,
     ) -> None:
         self.options, self.converter, self.bar, self.isolation = options, converter, bar, isolation
+        self.hint_pattern = outcomes.compile_pattern(settings.hint_pattern)
         self.finished = time.monotonic()  # when the last submission closed
         self.reports: dict[str, report.SubmissionReport] = {}
         self.outstanding: dict[str, set[str]] = {}
@@ -413,7 +415,9 @@ class _Grading:
                             traceback=["GraderError: the grader failed on this notebook"],
                         )
                     ]
-        self._finish(student, notebook, nbformat.from_dict(executed))
+        executed = nbformat.from_dict(executed)
+        entry.notebooks[notebook]["cells"] = outcomes.test_cells(executed, self.hint_pattern)  # for the class report
+        self._finish(student, notebook, executed)
 
     def _finish(self, student: str, notebook: str, executed) -> None:
         try:
