@@ -221,7 +221,7 @@ class Words:
         text = WORDS[key][self._column]
         return text.format(**{k: self.number(v) if isinstance(v, (int, float)) else v for k, v in fields.items()})
 
-    def number(self, value, digits: int = 1) -> str:
+    def number(self, value, digits: int = 2) -> str:
         """``value`` as this language writes it: integers plainly, others with at most ``digits`` decimals."""
         if value is None or value == "":
             return ""

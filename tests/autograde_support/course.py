@@ -379,3 +379,16 @@ def grades_table(course: Path | str, assignment: str = ASSIGNMENT) -> list[tuple
 # Short limits for the tiny course's command line, and no PyTorch preloaded: it does not need it.
 FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
         "--preload", "", "--warmup", "", "--quiet"]  # fmt: skip
+
+
+def grade(course: Path, *args: str) -> dict:
+    """Run ``python -m classgrade autograde`` on the ``kl`` assignment in ``course``; return the report it wrote."""
+    command = [sys.executable, "-m", "classgrade", "autograde", ASSIGNMENT, *FAST, *args]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "student" in result.stdout and "score" in result.stdout  # the final table
+    return json.loads((course / "reports" / "autograde" / ASSIGNMENT / "report.json").read_text())
+
+
+def by_student(report: dict) -> dict[str, dict]:
+    return {entry["student"]: entry for entry in report["submissions"]}
