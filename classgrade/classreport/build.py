@@ -127,7 +127,8 @@ def draw(computed: dict[str, tables.Table], words: Words, anonymous: bool) -> li
     if computed["mistakes"].rows:
         drawn.append(figures.mistakes_bars(computed["mistakes"].records(), words))
     if not anonymous:
-        look = [s for s in computed["students"].records() if s["reasons"]]
+        students = computed["students"]
+        look = [dict(zip(students.columns, row)) for row in tables.to_look_at(students)]
         if look:
             names = [a["assignment"] for a in computed["assignments"].records()]
             drawn.append(figures.students_heatmap(look, names, words))

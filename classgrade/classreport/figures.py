@@ -136,7 +136,7 @@ def students_heatmap(students: list[dict], assignments: list[str], words: Words)
     cmap = _colormap()
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=100, aspect="auto")
     for row, column in zip(*np.nonzero(np.isnan(values))):
-        ax.text(column, row, "×", ha="center", va="center", color="black")
+        ax.text(column, row, "×", ha="center", va="center", color="black")  # missing, also without colour
     ax.set_xticks(range(len(assignments)), assignments, rotation=30, ha="right")
     ax.set_yticks(range(len(shown)), [s["student"] for s in shown])
     ax.grid(visible=False)
@@ -147,7 +147,7 @@ def students_heatmap(students: list[dict], assignments: list[str], words: Words)
 def _colormap():
     from matplotlib import colormaps
 
-    cmap = colormaps["RdYlGn"].copy()
+    cmap = colormaps["viridis"].copy()  # readable with any colour vision, and in grey
     cmap.set_bad("0.85")  # missing submissions: light grey
     return cmap
 

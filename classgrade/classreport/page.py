@@ -10,7 +10,7 @@ import base64
 from html import escape
 
 from .figures import Drawn
-from .tables import OUTCOMES, Table
+from .tables import OUTCOMES, Table, to_look_at
 from .words import Words
 
 CSS = """
@@ -175,8 +175,7 @@ def _look(tables, drawn, words, *, anonymous, look_count, **_context) -> str:
     reasons = students.columns.index("reasons")
     rows = [
         r[:reasons] + (", ".join(words(f"reason-{reason}") for reason in r[reasons].split()),) + r[reasons + 1 :]
-        for r in students.rows
-        if r[reasons]
+        for r in to_look_at(students)
     ]
     assignments = tuple(a["assignment"] for a in tables["assignments"].records())
     columns = ("student", "name", "reasons", "trend", "missing_assignments", "flags") + assignments

@@ -298,6 +298,21 @@ def students_table(index: _Index) -> Table:
     return Table("students", columns + tuple(index.order), rows)
 
 
+def to_look_at(students: Table) -> list[tuple]:
+    """The rows of ``students`` with a reason to look, most reasons first, then most missed, then steepest fall."""
+    columns = {c: i for i, c in enumerate(students.columns)}
+    rows = [r for r in students.rows if r[columns["reasons"]]]
+    return sorted(
+        rows,
+        key=lambda r: (
+            -len(r[columns["reasons"]].split()),
+            -r[columns["missing"]],
+            r[columns["trend"]] if r[columns["trend"]] is not None else 0.0,
+            r[columns["student"]],
+        ),
+    )
+
+
 def flags_table(index: _Index) -> Table:
     """Every integrity flag of the run reports, with the evidence that raised it (instructor only)."""
     rows = [

@@ -126,6 +126,75 @@ def assert_page_shows(folder: Path, name: str, words: Words) -> None:
     assert [[shown(v, words) for v in row.values()] for row in rows] == on_page[1:]
 
 
+# ----------------------------------------------------------------------------- the pieces
+
+
+def test_a_notebook_s_test_cells_give_their_error_and_named_mistakes():
+    import nbformat
+
+    from classgrade.classreport.outcomes import compile_pattern, test_cells
+
+    def cell(grade_id, outputs, **meta):
+        nbgrader = {"grade": True, "grade_id": grade_id, "solution": False, "points": 1} | meta
+        return nbformat.v4.new_code_cell("", metadata={"nbgrader": nbgrader}, outputs=outputs)
+
+    error = nbformat.v4.new_output
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell("passes", [error("stream", name="stdout", text="Hint [not-this]: printed\n")]),
+            cell(
+                "fails", [error("error", ename="CheckFailure", evalue="wrong\nHint [kl-sign]: the sign", traceback=[])]
+            ),
+            cell("stopped", [error("error", ename="NotExecuted", evalue="this cell did not run", traceback=[])]),
+            cell("answer", [], solution=True),
+            nbformat.v4.new_markdown_cell("Hint [md]: not a test"),
+        ]
+    )
+    assert test_cells(nb, compile_pattern(r"^Hint \[([a-z-]+)\]: ")) == {
+        "passes": {"error": None, "hints": []},
+        "fails": {"error": "CheckFailure", "hints": ["kl-sign"]},
+        "stopped": {"error": "NotExecuted", "hints": []},
+    }
+    assert test_cells(nb, compile_pattern(""))["fails"] == {"error": "CheckFailure", "hints": []}
+
+
+def test_each_outcome_follows_the_grade_and_what_the_cell_did():
+    from classgrade.classreport.sources import Grade, Question
+    from classgrade.classreport.tables import outcome
+
+    test, written = Question("a", "a", "t", 2.0, "test"), Question("a", "a", "w", 2.0, "written")
+
+    def grade(auto=None, manual=None, needs=False):
+        return Grade("a", "s", "a", "t", auto, manual, None, needs)
+
+    ran, failed, stopped = {"error": None}, {"error": "CheckFailure"}, {"error": "DeadKernelError"}
+    assert outcome(test, grade(2.0), ran, True) == "got"
+    assert outcome(test, grade(1.0), ran, True) == "partly"
+    assert outcome(test, grade(0.0), failed, True) == "lost"
+    assert outcome(test, grade(0.0), stopped, True) == "not_run"  # the grader's zero: the cell never ran
+    assert outcome(test, grade(0.0), None, False) == "not_run"  # no executed notebook (missing, invalid)
+    assert outcome(test, grade(needs=True), None, True) == "not_run"  # plain nbgrader gave up: no score
+    assert outcome(test, grade(0.0, manual=2.0), stopped, True) == "got"  # a hand's grade stands
+    assert outcome(written, grade(needs=True), None, True) == "by_hand"
+    assert outcome(written, grade(manual=0.0), None, True) == "lost"
+    assert outcome(test, None, None, True) == "not_run"
+
+
+def test_the_report_s_words_exist_in_both_languages_with_the_same_fields():
+    import string
+
+    from classgrade.classreport.words import WORDS
+
+    for key, (english, indonesian) in WORDS.items():
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (english, indonesian)]
+        assert english and indonesian and fields[0] == fields[1], key
+    assert (Words("en").number(12345.678), Words("id").number(12345.678)) == ("12,345.68", "12.345,68")
+    assert (Words("en").number(3.0), Words("id").number(0.5), Words("en").number(None)) == ("3", "0,5", "")
+    assert Words("id")("of", count=31, total=120) == "31 dari 120"
+    with pytest.raises(ValueError):
+        Words("fr")
+
+
 # ----------------------------------------------------------------------------- the synthetic class
 
 
