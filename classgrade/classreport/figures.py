@@ -18,6 +18,7 @@ from .words import Words
 
 WIDTH = 7.0  # inches: a page's width, as the course's figures
 COLORS = {GOT: "tab:green", PARTLY: "tab:olive", LOST: "tab:red", NOT_RUN_OUTCOME: "tab:gray", BY_HAND: "tab:blue"}
+MOST_BARS = 30  # bars of a score histogram, at most (one per point up to there)
 MOST_MISTAKES = 15  # bars in the mistakes figure (the table lists them all)
 MOST_STUDENTS = 50  # rows in the students' heat map (the table lists them all)
 
@@ -43,7 +44,7 @@ def style(rc: dict):
 def _figure(height: float):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(WIDTH, height), layout="constrained")
+    return Figure(figsize=(WIDTH, height))
 
 
 def render(name: str, figure, alt: str) -> Drawn:
@@ -56,13 +57,16 @@ def render(name: str, figure, alt: str) -> Drawn:
 def scores_histogram(assignment: dict, scores: list[float], words: Words) -> Drawn:
     """The distribution of total scores of one assignment (a row of ``assignments``, its ``scores``)."""
     maximum = float(assignment["max_score"]) or 1.0
-    bins = min(20, max(1, math.ceil(maximum)))
+    if maximum <= MOST_BARS:  # a bar per point, centred on it: 0, 1, ..., the maximum
+        edges = [k - 0.5 for k in range(math.ceil(maximum) + 2)]
+    else:
+        edges = [maximum * k / MOST_BARS for k in range(MOST_BARS + 1)]
     fig = _figure(2.6)
     ax = fig.add_subplot()
-    ax.hist(scores, bins=bins, range=(0, maximum), color="C0", edgecolor="white")
+    ax.hist(scores, bins=edges, color="C0", edgecolor="white")
     median = statistics.median(scores)
     ax.axvline(median, color="C3", linestyle="--", label=words("median-line", value=median))
-    ax.set_xlim(0, maximum)
+    ax.set_xlim(edges[0], edges[-1])
     ax.set_xlabel(words("score-axis", max=maximum))
     ax.set_ylabel(words("count-axis"))
     ax.set_title(assignment["assignment"])

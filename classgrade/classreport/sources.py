@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from . import outcomes
 
@@ -54,16 +55,14 @@ class Question:
     checks: tuple[tuple[str, str | None], ...] = ()  # the same, as (check, part)
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(NamedTuple):  # (tuples: a big class has tens of thousands of grades)
     assignment: str
     student: str
     timestamp: datetime | None
     late_seconds: float
 
 
-@dataclass(frozen=True)
-class Grade:
+class Grade(NamedTuple):
     assignment: str
     student: str
     notebook: str

@@ -162,7 +162,7 @@ def assignments_table(index: _Index) -> Table:
         rows.append(
             (
                 name,
-                assignment.duedate.isoformat(sep=" ") if assignment.duedate else None,
+                assignment.duedate.isoformat(sep=" ", timespec="minutes") if assignment.duedate else None,
                 index.max_score[name],
                 len(index.data.students),
                 len(submissions),
