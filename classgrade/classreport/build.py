@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..environment import working_directory
 from . import figures, page, sources, tables
 from .words import Words
 
@@ -91,14 +90,14 @@ def _course(course: Path, nbgrader_args: tuple[str, ...]):
 
     from ..config import load
 
-    with _cwd(course):
+    with working_directory(course):
         app = ExportApp()
         app.initialize(list(nbgrader_args), root=str(course))
     return app.coursedir, load(app.config)
 
 
 def _read(course: Path, coursedir, settings, options: ReportOptions, language: str) -> sources.ClassData:
-    with _cwd(course):
+    with working_directory(course):
         data = sources.read_gradebook(coursedir.db_url, coursedir.course_id, list(options.assignments))
         autograded, notebook_folders = sources.course_paths(coursedir)
     sources.order_questions(data, sources.notebook_positions(notebook_folders))
@@ -155,13 +154,3 @@ def _write_files(folder: Path, computed: dict[str, tables.Table], drawn: dict[st
         path.write_bytes(d.png)
         figure_paths.append(path)
     return table_paths, figure_paths
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)

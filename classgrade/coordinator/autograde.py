@@ -29,6 +29,7 @@ from .. import config as classgrade_config
 from .. import integrity, sandbox, status
 from ..classreport import outcomes
 from ..config import ClassGrade
+from ..environment import working_directory
 from ..execution.pool import PoolConfig, WorkerPool
 from . import report
 
@@ -95,7 +96,7 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
     course = Path(options.course_dir).resolve()
     from ..nbgrader.converter import shared_engines
 
-    with _cwd(course), shared_engines(), contextlib.ExitStack() as stack:
+    with working_directory(course), shared_engines(), contextlib.ExitStack() as stack:
         assignments = submitted_assignments(options, course) if is_pattern(options.assignment) else [options.assignment]
         runs = []
         for assignment in assignments:
@@ -502,13 +503,3 @@ def _lock(file, operation: int, refusal: str) -> None:
         fcntl.flock(file, operation | fcntl.LOCK_NB)
     except BlockingIOError:
         raise SystemExit(refusal) from None
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
