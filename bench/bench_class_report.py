@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import resource
@@ -85,6 +86,7 @@ def main() -> None:
         print(f"wrote: index.html {sizes['page_mb']} MB, tables {sizes['tables_mb']} MB, {sizes['figures']} figures")
         best = min(runs, key=lambda r: r["wall_s"])
         print(f"class report of {args.students} students: {best['wall_s']:.1f} s wall (best of {args.repeat})")
+        print("load average during the runs: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
     if args.json:
         figures = {
             "students": args.students,
@@ -94,7 +96,7 @@ def main() -> None:
             "plain_assignments": len(plain),
             "runs": runs,
             "sizes": sizes,
-            "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
         }
         Path(args.json).write_text(json.dumps(figures, indent=1))
 

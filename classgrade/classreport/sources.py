@@ -280,7 +280,9 @@ def run_report_files(runs_dir: Path, assignment: str) -> list[Path]:
 
 
 def read_runs(data: ClassData, runs_dir: Path) -> None:
-    """Add the run reports of each assignment (a later report's entry for a student replaces an earlier one)."""
+    """Add the run reports of each assignment (a later report's entry for a student replaces an earlier one;
+    entries of submissions the gradebook no longer holds are left out)."""
+    submitted = {(s.assignment, s.student) for s in data.submissions}
     for assignment in data.assignments:
         for path in run_report_files(runs_dir, assignment.name):
             try:
@@ -290,6 +292,8 @@ def read_runs(data: ClassData, runs_dir: Path) -> None:
             data.graded_by[assignment.name] = "classgrade"
             for entry in report.get("submissions", []):
                 student = entry["student"]
+                if (assignment.name, student) not in submitted:
+                    continue
                 notebooks = entry.get("notebooks") or {}
                 data.runs[(assignment.name, student)] = Run(
                     assignment.name,
