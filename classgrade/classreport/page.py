@@ -104,7 +104,7 @@ def write(
         + "".join(f'<li><a href="#{key}">{escape(words(key))}</a></li>' for key, _ in sections)
         + "</ol></nav>"
     )
-    context = dict(anonymous=anonymous, judge_known=judge_known, look_count=look_count, plain=plain)
+    context = dict(anonymous=anonymous, judge_known=judge_known, look_count=look_count)
     for number, (key, section) in enumerate(sections, start=1):
         parts.append(f'<section id="{key}"><h2>{number}. {escape(words(key))}</h2>')
         parts.append(section(tables, drawn, words, **context))

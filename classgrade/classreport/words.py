@@ -11,8 +11,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # --- the page
     "title": ("Class report: {course}", "Laporan kelas: {course}"),
     "summary": (
-        "{students} students, {assignments} assignments; written {date} from the gradebook and classgrade's run reports.",
-        "{students} mahasiswa, {assignments} tugas; ditulis {date} dari gradebook dan laporan proses classgrade.",
+        "{students} students, {assignments} assignments; written {date}.",
+        "{students} mahasiswa, {assignments} tugas; ditulis {date}.",
     ),
     "anonymous": (
         "Anonymous edition: no names, no integrity flags, no per-student tables; it can be shown to the class.",
