@@ -1,4 +1,4 @@
-"""What classgrade knows about the course it grades, read from the course's ``nbgrader_config.py``.
+r"""What classgrade knows about the course it grades, read from the course's ``nbgrader_config.py``.
 
 Every course-specific value is a trait of :class:`ClassGrade`, set in the ``ClassGrade`` section of
 the course's nbgrader configuration, for example::
@@ -9,13 +9,16 @@ the course's nbgrader configuration, for example::
     c.ClassGrade.kernel_env = {"MYCOURSE_DATA": "/srv/data"}
     c.ClassGrade.preload = ["numpy", "torch"]            # imported once per worker (fork mode)
     c.ClassGrade.prepare = ["mycourse.data:download"]    # called once before kernels start
+    c.ClassGrade.hint_pattern = r"^Hint \[([\w-]+)\]:"    # how a failed check names a mistake
+    c.ClassGrade.hint_text = "mycourse.hints:text"       # text(name, language) -> the hint's text
+    c.ClassGrade.language = "en"                         # the class report's language (en or id)
 
 Command-line flags add to or override these (see ``python -m classgrade autograde --help``).
 """
 
 from __future__ import annotations
 
-from traitlets import Dict, List, Unicode
+from traitlets import Dict, Enum, List, Unicode
 from traitlets.config import Configurable
 
 # torch.testing.assert_close imports torch.distributed and sympy on its first call (a second each time).
@@ -23,6 +26,8 @@ TORCH_WARMUP = """
 import torch
 torch.testing.assert_close(torch.zeros(1), torch.zeros(1))
 """
+
+REPORT_LANGUAGES = ("en", "id")  # the class report is written in English or Indonesian
 
 
 class ClassGrade(Configurable):
@@ -54,6 +59,23 @@ class ClassGrade(Configurable):
         "fresh machine is unpacked here. A failure is reported, not fatal.",
     ).tag(config=True)
     warmup = Unicode(TORCH_WARMUP, help="Python code each worker runs once, after the preload.").tag(config=True)
+    hint_pattern = Unicode(
+        "",
+        help="A regular expression (multiline) that finds the name of a recognised mistake in a failed test's "
+        "message: its first group is the name. The run reports and the class report count students per "
+        "name. Empty: no names.",
+    ).tag(config=True)
+    hint_text = Unicode(
+        "",
+        help="'module:function', called as function(name, language) -> the text of the mistake called "
+        "name, in that language ('en' or 'id'); the class report quotes it. Empty: names only.",
+    ).tag(config=True)
+    language = Enum(REPORT_LANGUAGES, "en", help="The language of the class report (en: English, id: Indonesian).").tag(
+        config=True
+    )
+    plot_style = Dict(
+        help="matplotlib rcParams for the class report's figures (the course's own look). Empty: matplotlib's."
+    ).tag(config=True)
 
     @property
     def watched_modules(self) -> tuple[str, ...]:

@@ -3,10 +3,12 @@
 nbgrader runs the program ``alembic`` (``nbgrader.api.get_alembic_version``) found on ``PATH``
 when it opens a gradebook. Without this, ``.venv/bin/python -m classgrade ...`` (or ``-m nbgrader``)
 fails on a machine where the environment is not activated, or finds another environment's alembic.
+And nbgrader reads a course's ``nbgrader_config.py`` from the working directory: :func:`working_directory`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sysconfig
 from importlib import metadata
@@ -41,3 +43,14 @@ def put_scripts_on_path() -> str:
     entries = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in folders]
     os.environ["PATH"] = os.pathsep.join([*folders, *entries])
     return scripts
+
+
+@contextlib.contextmanager
+def working_directory(path):
+    """Work in ``path`` (a course folder, whose ``nbgrader_config.py`` nbgrader reads from there), then return."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)

@@ -289,3 +289,25 @@ def test_the_same_shard_twice_and_an_unsharded_run_are_refused_while_a_shard_run
     assert refusals[("--shard", "2/3")] == (1, f"shard 2/3 is already running in {course}")
     assert refusals[("--shard", "3/3")] == (0, "")  # another shard runs alongside
     assert refusals[()] == (1, f"another autograde is running in {course}")
+
+
+def test_the_class_report_reads_the_postgres_gradebook_and_every_shard_s_run_report(sharded, tmp_path):
+    import csv
+
+    course, db_url, _partial, _outputs = sharded
+    command = [sys.executable, "-m", "classgrade", "report", "--output", str(tmp_path / "report")]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    def table(name: str) -> list[dict]:
+        with (tmp_path / "report" / "tables" / f"{name}.csv").open(newline="") as f:
+            return list(csv.DictReader(f))
+
+    (row,) = table("assignments")
+    assert (row["submitted"], row["missing"], row["graded_by"]) == (str(len(CLASS)), "0", "classgrade")
+    scores = {r[0]: r[2] for r in support.grades_table(db_url) if r[1] == "score"}
+    assert {r["student"]: float(r["score"]) for r in table("scores")} == scores
+    assert all(r["seconds"] for r in table("scores"))  # each student's run, from its shard's report
+    assert len(table("questions")) == GRADED_CELLS
+    (grading,) = table("grading")
+    assert (grading["graded"], grading["kernel_died"]) == (str(len(CLASS)), "1")  # student8: os._exit

@@ -16,9 +16,28 @@ from __future__ import annotations
 import os
 
 from .data import DATA_ENV_VAR, data_root
+from .language import LANGUAGE_VARIABLE, language
 
 WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
 CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
+# How a failed check names the mistake it recognised: the last line of its message (vae_course.checks.core's
+# CheckFailure), "Hint [kl-sign]: ..." in English and "Petunjuk [kl-sign]: ..." in Indonesian.
+HINT_PATTERN = r"^(?:Hint|Petunjuk) \[([a-z0-9-]+)\]: "
+# The look of vae_course.plotting's figures as matplotlib rcParams (read at the width of a page, about 7
+# inches; titles 12 pt, labels 11 pt, ticks and legends 10 pt; a light grid; saved as save_figure saves,
+# 120 dpi cut to the drawing), for figures drawn outside the library: classgrade's class report.
+PLOT_STYLE = {
+    "figure.figsize": (7.0, 3.2),
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "savefig.dpi": 120,
+    "savefig.bbox": "tight",
+}
 
 
 def configure_nbgrader(c) -> None:
@@ -63,3 +82,31 @@ def configure_nbgrader(c) -> None:
     c.ClassGrade.prepare = ["vae_course.data:ensure_fashion_mnist"]
     # imported once per worker, for every kernel (the trusted judge replays the checks in the runner)
     c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]
+    # The class report (python -m classgrade report): the checks' named mistakes, their texts, its language, its look.
+    c.ClassGrade.hint_pattern = HINT_PATTERN
+    c.ClassGrade.hint_text = "vae_course.course:hint_text"
+    c.ClassGrade.language = language()
+    c.ClassGrade.plot_style = dict(PLOT_STYLE)
+
+
+def hint_text(name: str, language: str) -> str:
+    """The text of the named hint ``name`` in ``language`` (``"en"`` or ``"id"``), as the checks write it.
+
+    classgrade's class report quotes it next to the number of students who got it
+    (``c.ClassGrade.hint_text``). The checks pick their language from the environment
+    (:mod:`vae_course.language`): it is set for the call, and restored.
+
+    Raises:
+        KeyError: no hint has that name.
+    """
+    from .checks.hints import hint
+
+    saved = os.environ.get(LANGUAGE_VARIABLE)
+    os.environ[LANGUAGE_VARIABLE] = language
+    try:
+        return hint(name)
+    finally:
+        if saved is None:
+            del os.environ[LANGUAGE_VARIABLE]
+        else:
+            os.environ[LANGUAGE_VARIABLE] = saved

@@ -27,7 +27,9 @@ import nbformat
 
 from .. import config as classgrade_config
 from .. import integrity, sandbox, status
+from ..classreport import outcomes
 from ..config import ClassGrade
+from ..environment import working_directory
 from ..execution.pool import PoolConfig, WorkerPool
 from . import report
 
@@ -94,7 +96,7 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
     course = Path(options.course_dir).resolve()
     from ..nbgrader.converter import shared_engines
 
-    with _cwd(course), shared_engines(), contextlib.ExitStack() as stack:
+    with working_directory(course), shared_engines(), contextlib.ExitStack() as stack:
         assignments = submitted_assignments(options, course) if is_pattern(options.assignment) else [options.assignment]
         runs = []
         for assignment in assignments:
@@ -321,6 +323,7 @@ class _Grading:
         isolation: dict,
     ) -> None:
         self.options, self.converter, self.bar, self.isolation = options, converter, bar, isolation
+        self.hint_pattern = outcomes.compile_pattern(settings.hint_pattern)
         self.finished = time.monotonic()  # when the last submission closed
         self.reports: dict[str, report.SubmissionReport] = {}
         self.outstanding: dict[str, set[str]] = {}
@@ -418,7 +421,9 @@ class _Grading:
                             traceback=["GraderError: the grader failed on this notebook"],
                         )
                     ]
-        self._finish(student, notebook, nbformat.from_dict(executed))
+        executed = nbformat.from_dict(executed)
+        entry.notebooks[notebook]["cells"] = outcomes.test_cells(executed, self.hint_pattern)  # for the class report
+        self._finish(student, notebook, executed)
 
     def _finish(self, student: str, notebook: str, executed) -> None:
         try:
@@ -503,13 +508,3 @@ def _lock(file, operation: int, refusal: str) -> None:
         fcntl.flock(file, operation | fcntl.LOCK_NB)
     except BlockingIOError:
         raise SystemExit(refusal) from None
-
-
-@contextlib.contextmanager
-def _cwd(path: Path):
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)

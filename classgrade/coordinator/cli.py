@@ -1,4 +1,4 @@
-"""``python -m classgrade``: autograde a class, or check what isolation this machine offers.
+"""``python -m classgrade``: autograde a class, write its class report, or check what isolation this machine offers.
 
 The one place where arguments are parsed; everything else takes dataclass options. Flags left out
 fall back to the ``ClassGrade`` section of the course's ``nbgrader_config.py``.
@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from ..config import REPORT_LANGUAGES
 from ..environment import put_scripts_on_path
 from .autograde import AutogradeOptions
 
@@ -100,6 +101,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="an nbgrader option, e.g. --nbgrader=--Execute.timeout=60 (repeatable)",
     )
     commands.add_parser("sandbox-check", help="print what isolation works on this machine, as JSON")
+    report = commands.add_parser(
+        "report",
+        help="write the class report (HTML page, figures, CSV tables) of some assignments, or all, from the gradebook",
+    )
+    report.add_argument(
+        "assignments", nargs="*", help="assignment names or patterns (default: every assignment in the gradebook)"
+    )
+    report.add_argument("--course-dir", default=".", help="the nbgrader course folder (default: here)")
+    report.add_argument("--output", "-o", help="the report's folder (default: reports/class in the course folder)")
+    report.add_argument("--runs", help="classgrade's run reports (default: reports/autograde in the course folder)")
+    report.add_argument(
+        "--anonymous", action="store_true", help="no names, no integrity flags, no per-student tables: for the class"
+    )
+    report.add_argument(
+        "--language", choices=REPORT_LANGUAGES, help="the report's language (default: ClassGrade.language, e.g. en)"
+    )
+    report.add_argument(
+        "--nbgrader",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="an nbgrader option, e.g. --nbgrader=--CourseDirectory.db_url=postgresql://... (repeatable)",
+    )
     return parser
 
 
@@ -142,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(check(), indent=2))
         return 0
+    if args.command == "report":
+        return _report(args)
     from ..execution.kernel import socket_path_problem
 
     problem = socket_path_problem(args.tmp_dir)
@@ -169,4 +195,25 @@ def main(argv: list[str] | None = None) -> int:
         print("isolation missing: " + "; ".join(missing), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ..classreport.build import ReportOptions, write_report
+
+    options = ReportOptions(
+        assignments=tuple(args.assignments),
+        course_dir=args.course_dir,
+        output=args.output,
+        runs_dir=args.runs,
+        anonymous=args.anonymous,
+        language=args.language,
+        nbgrader_args=tuple(args.nbgrader),
+    )
+    written = write_report(options)
+    steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in written.seconds.items())
+    print(
+        f"class report of {written.assignments} assignments, {written.students} students: {written.page} "
+        f"({len(written.tables)} tables, {len(written.figures)} figures; {steps})"
+    )
     return 0

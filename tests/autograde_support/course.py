@@ -22,6 +22,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import kl_checks
+
 ASSIGNMENT = "kl"
 NOTEBOOK = "kl"
 MAX_SCORE = 6.0  # 2 + 3 autograded, 1 written
@@ -53,6 +55,8 @@ CORRECT = """def kl_divergence(mu, logvar):
 WRONG = "def kl_divergence(mu, logvar):\n    return 0.0"  # passes the first test only
 # Wrong code that passes the visible asserts and fails every hidden check: what tampering would hide.
 LOOKUP = "def kl_divergence(mu, logvar):\n    return {(0.0,): 0.0, (1.0,): 0.5}.get(tuple(mu), 1.0)"
+# A known mistake that the visible asserts miss (they use logvar = 0): the hidden check names it (kl-means-only).
+MEANS_ONLY = "def kl_divergence(mu, logvar):\n    return sum(0.5 * m * m for m in mu)"
 SUPPORT_DIR = Path(__file__).resolve().parent  # kl_checks.py: kernels and the judge import it from here
 
 # Each way of changing the interpreter so that the hidden checks pass wrong code (issue 11).
@@ -158,12 +162,14 @@ def kernel_environ() -> dict[str, str]:
 
 # Like the course's: nbgrader finds this environment's alembic without PATH, and classgrade flags
 # answers that import vae_course's reference implementations.
-COURSE_CONFIG = """from classgrade.environment import put_scripts_on_path
+COURSE_CONFIG = f"""from classgrade.environment import put_scripts_on_path
 put_scripts_on_path()
 c = get_config()
 c.CourseDirectory.course_id = 'test'
 c.ClassGrade.reference_package = 'vae_course'
 c.ClassGrade.checks_module = 'kl_checks'
+c.ClassGrade.hint_text = 'kl_checks:hint_text'
+c.ClassGrade.hint_pattern = {kl_checks.HINT_PATTERN!r}
 """
 
 
@@ -261,6 +267,7 @@ SWALLOW_AND_SHOW = (
 SUBMISSIONS = {
     "correct": _answer(CORRECT),
     "wrong": _answer(WRONG),
+    "means_only": _answer(MEANS_ONLY),
     "empty": lambda nb: nb,
     "written": _written,
     "infinite_loop": _answer("while True:\n    pass"),
@@ -317,6 +324,7 @@ BROKEN_FILES = {
 EXPECTED = {
     "correct": (5, ["ok"], []),
     "wrong": (2, ["ok"], []),
+    "means_only": (2, ["ok"], []),
     "empty": (0, ["ok"], []),
     "written": (5, ["ok"], []),  # the written answer waits for a human
     "infinite_loop": (0, ["cell-timeout"], []),
@@ -416,3 +424,16 @@ def grades_table(course: Path | str, assignment: str = ASSIGNMENT) -> list[tuple
 # Short limits for the tiny course's command line, and no PyTorch preloaded: it does not need it.
 FAST = ["--timeout-cell", "3", "--timeout-notebook", "6", "--memory-mb", "2048", "--output-limit-mb", "1",
         "--preload", "", "--warmup", "", "--quiet"]  # fmt: skip
+
+
+def grade(course: Path, *args: str) -> dict:
+    """Run ``python -m classgrade autograde`` on the ``kl`` assignment in ``course``; return the report it wrote."""
+    command = [sys.executable, "-m", "classgrade", "autograde", ASSIGNMENT, *FAST, *args]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "student" in result.stdout and "score" in result.stdout  # the final table
+    return json.loads((course / "reports" / "autograde" / ASSIGNMENT / "report.json").read_text())
+
+
+def by_student(report: dict) -> dict[str, dict]:
+    return {entry["student"]: entry for entry in report["submissions"]}

@@ -9,6 +9,10 @@ The comparison looks ``math.isclose`` up at call time, as real checks look up li
 a notebook that patches it fools the kernel, not the judge. Given the notebook's code, ``judge``
 also fails an answer that is the reference (``_reference``) and a notebook that rebinds this
 module's functions: the answers such a kernel recorded may be the reference's.
+
+Like the course's checks, a failure that matches a known mistake names it on its last line
+(``Hint [kl-means-only]: ...``, found by the course's ``ClassGrade.hint_pattern``); :func:`hint_text` gives
+the texts in English and Indonesian (``ClassGrade.hint_text``), for the class report.
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ import struct
 
 EXERCISE = "kl"
 TOLERANCE = 1e-9
+HINT_PATTERN = r"^Hint \[([a-z-]+)\]: "
+HINTS = {  # name -> (English, Indonesian)
+    "kl-means-only": (
+        "The KL has a variance term too: 0.5 * (exp(logvar) - 1 - logvar) for each dimension.",
+        "KL juga memiliki suku varians: 0.5 * (exp(logvar) - 1 - logvar) untuk setiap dimensi.",
+    ),
+}
 
 
 def _cases(part: str) -> list[tuple[list[float], list[float]]]:
@@ -36,13 +47,25 @@ def _reference(mu: list[float], logvar: list[float]) -> float:
     return sum(0.5 * (m * m + math.exp(lv) - 1.0 - lv) for m, lv in zip(mu, logvar))
 
 
-def _problem(got, expected: float, case: int) -> str | None:
-    """What is wrong with ``got`` on hidden input ``case`` (None: nothing)."""
+def _problem(got, mu: list[float], logvar: list[float], case: int) -> str | None:
+    """What is wrong with ``got`` on hidden input ``case`` (None: nothing), naming a known mistake."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return f"kl_divergence should return a float (hidden input {case}), got {type(got).__name__}."
-    if not math.isclose(got, expected, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
-        return f"kl_divergence differs from the reference on hidden input {case}."
+    if not _close(got, _reference(mu, logvar)):
+        message = f"kl_divergence differs from the reference on hidden input {case}."
+        if _close(got, sum(0.5 * m * m for m in mu)):
+            message += f"\nHint [kl-means-only]: {HINTS['kl-means-only'][0]}"
+        return message
     return None
+
+
+def _close(got: float, expected: float) -> bool:
+    return math.isclose(got, expected, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+
+
+def hint_text(name: str, language: str) -> str:
+    """The text of hint ``name`` in ``language`` ("en" or "id")."""
+    return HINTS[name][language == "id"]
 
 
 def _record(part: str, case: int, got) -> None:
@@ -61,7 +84,7 @@ def check_kl(kl_divergence, part: str) -> None:
     for case, (mu, logvar) in enumerate(_cases(part)):
         got = kl_divergence(list(mu), list(logvar))
         _record(part, case, got)
-        problem = _problem(got, _reference(mu, logvar), case)
+        problem = _problem(got, mu, logvar, case)
         if problem:
             raise AssertionError(problem)
 
@@ -88,7 +111,7 @@ def judge(check: str, part: str | None, answers: dict, code: list[str] | None = 
         if not isinstance(got, (int, float)) or isinstance(got, bool):  # only the type of a non-number crossed
             returned = str(value.get("type", "nothing")) if isinstance(value, dict) else "nothing"
             return False, f"kl_divergence should return a float (hidden input {case}), got {returned}."
-        problem = _problem(got, _reference(mu, logvar), case)
+        problem = _problem(got, mu, logvar, case)
         if problem:
             return False, problem
     return True, ""

@@ -47,24 +47,7 @@ NBGRADER_COMPATIBLE = [
 ]
 
 
-def grade(course: Path, *args: str) -> dict:
-    """Run the command line in ``course``; return the report it wrote."""
-    command = [sys.executable, "-m", "classgrade", "autograde", support.ASSIGNMENT, *FAST, *args]
-    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "student" in result.stdout and "score" in result.stdout  # the final table
-    return json.loads((course / "reports" / "autograde" / support.ASSIGNMENT / "report.json").read_text())
-
-
-def by_student(report: dict) -> dict[str, dict]:
-    return {entry["student"]: entry for entry in report["submissions"]}
-
-
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory) -> tuple[Path, dict]:
-    course = support.make_course(tmp_path_factory.mktemp("class") / "course")
-    support.submit_all(course)
-    return course, grade(course, "--jobs", "2")
+grade, by_student = support.grade, support.by_student
 
 
 @pytest.mark.parametrize("student", sorted(support.EXPECTED))
