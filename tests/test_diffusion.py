@@ -243,3 +243,56 @@ def test_ancestral_chain_yields_every_step_and_ends_at_the_sample():
     assert all(x0.abs().max() <= 1 and x.shape == x0.shape == x_T.shape for _, x, x0 in chain)  # x0_hat is clipped
     sample = diffusion.ancestral_sample(model, model.betas, 3, torch.Generator().manual_seed(2), x_T=x_T)
     torch.testing.assert_close(sample, diffusion.to_pixels(chain[-1][2]))
+
+
+def test_implied_noise_inverts_predicted_x0():
+    alpha_bar = diffusion.alpha_bars(diffusion.cosine_betas(20))
+    generator = torch.Generator().manual_seed(0)
+    x_t = torch.randn(3, 1, 28, 28, generator=generator, dtype=torch.float64)
+    noise = torch.randn(3, 1, 28, 28, generator=generator, dtype=torch.float64)
+    t = torch.tensor([0, 7, 19])
+    x0 = diffusion.predicted_x0(x_t, t, alpha_bar, noise)
+    torch.testing.assert_close(diffusion.implied_noise(x_t, t, alpha_bar, x0), noise)
+
+
+class ScaledNoise(torch.nn.Module):
+    """A 'network' whose noise points far outside the data's range: its x0_hat is clipped almost everywhere."""
+
+    def forward(self, x_t, t):
+        return -0.5 * x_t
+
+
+def test_ddim_steps_along_the_noise_of_the_clipped_x0_hat():
+    """An oracle written one image and one step at a time, in float64: after the clip, the step uses
+    the noise from the clipped x0_hat to x_t, not the network's own (which would give another image)."""
+    betas = diffusion.cosine_betas(12)
+    alpha_bar = diffusion.alpha_bars(betas)
+    x_T = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    steps = diffusion.ddim_steps(12, 4)  # [11, 7, 4, 0]
+
+    def oracle(own_noise: bool) -> torch.Tensor:
+        images = []
+        for x in x_T:
+            for step, next_step in zip(steps, steps[1:] + [None]):
+                a = alpha_bar[step]
+                predicted = -0.5 * x
+                x0 = ((x - (1 - a).sqrt() * predicted) / a.sqrt()).clamp(-1, 1)
+                if next_step is None:
+                    x = x0
+                    break
+                noise = predicted if own_noise else (x - a.sqrt() * x0) / (1 - a).sqrt()
+                x = alpha_bar[next_step].sqrt() * x0 + (1 - alpha_bar[next_step]).sqrt() * noise
+            images.append((x + 1) / 2)
+        return torch.stack(images)
+
+    sample = diffusion.ddim_sample(ScaledNoise(), betas, 2, num_steps=4, x_T=x_T)
+    torch.testing.assert_close(sample, oracle(own_noise=False).clamp(0, 1))
+    assert (sample - oracle(own_noise=True).clamp(0, 1)).abs().max() > 0.1  # the clip matters here
+
+
+def test_ddim_with_the_exact_denoiser_returns_the_image():
+    betas = diffusion.cosine_betas(50)
+    image = (torch.randint(0, 256, (1, 1, 28, 28)).double() / 255) * 2 - 1
+    x_T = torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    sample = diffusion.ddim_sample(OracleDenoiser(image, diffusion.alpha_bars(betas)), betas, 3, num_steps=10, x_T=x_T)
+    torch.testing.assert_close(sample, diffusion.to_pixels(image).expand(3, -1, -1, -1))

@@ -137,6 +137,13 @@ def predicted_x0(
     return (x_t - (1 - a).sqrt() * predicted_noise) / a.sqrt()
 
 
+def implied_noise(x_t: torch.Tensor, t: torch.Tensor, alpha_bar: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+    r"""The noise that leads from ``x0`` to ``x_t``, :math:`(x_t - \sqrt{\bar\alpha_t}\, x_0) / \sqrt{1 - \bar\alpha_t}`:
+    :func:`predicted_x0` solved for the noise, (B, 1, 28, 28)."""
+    a = _per_image(alpha_bar.to(x_t.device)[t], x_t)
+    return (x_t - a.sqrt() * x0) / (1 - a).sqrt()
+
+
 def posterior_mean_variance(
     x0: torch.Tensor, x_t: torch.Tensor, t: torch.Tensor, betas: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -231,9 +238,14 @@ def ddim_sample(
 ) -> torch.Tensor:
     r"""The deterministic DDIM sampler (Song et al., 2021) on ``num_steps`` of the T steps.
 
-    Each step predicts :math:`\hat x_0` and moves to the earlier step along the same noise:
-    :math:`x_s = \sqrt{\bar\alpha_s}\, \hat x_0 + \sqrt{1 - \bar\alpha_s}\, \hat\epsilon`. Same network,
-    no retraining; only :math:`x_T` is random.
+    Each step predicts :math:`\hat x_0`, clipped to [-1, 1] as in :func:`ancestral_chain`, and moves
+    to the earlier step along the same noise:
+    :math:`x_s = \sqrt{\bar\alpha_s}\, \hat x_0 + \sqrt{1 - \bar\alpha_s}\, \hat\epsilon`, where
+    :math:`\hat\epsilon` is the noise that leads from the clipped :math:`\hat x_0` to :math:`x_t`
+    (:func:`implied_noise`; Nichol and Dhariwal's code does the same). It equals the network's noise
+    wherever nothing was clipped; the network's own noise where something was would point past the
+    clipped image, and the shipped DDPM's samples then keep a grey background. Same network, no
+    retraining; only :math:`x_T` is random.
 
     Returns:
         Images (num_samples, 1, 28, 28) in [0, 1], on the CPU.
@@ -243,13 +255,12 @@ def ddim_sample(
     steps = ddim_steps(len(betas), num_steps)
     for step, next_step in zip(steps, steps[1:] + [None]):
         t = torch.full((len(x),), step, device=device, dtype=torch.long)
-        noise = model(x, t)
-        x0 = predicted_x0(x, t, alpha_bar, noise).clamp(-1, 1)
+        x0 = predicted_x0(x, t, alpha_bar, model(x, t)).clamp(-1, 1)  # (B, 1, 28, 28)
         if next_step is None:
             x = x0
         else:
             a_next = alpha_bar[next_step].to(x.dtype)
-            x = a_next.sqrt() * x0 + (1 - a_next).sqrt() * noise
+            x = a_next.sqrt() * x0 + (1 - a_next).sqrt() * implied_noise(x, t, alpha_bar, x0)
     return to_pixels(x).cpu()
 
 
