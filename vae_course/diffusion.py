@@ -243,9 +243,8 @@ def ddim_sample(
     :math:`x_s = \sqrt{\bar\alpha_s}\, \hat x_0 + \sqrt{1 - \bar\alpha_s}\, \hat\epsilon`, where
     :math:`\hat\epsilon` is the noise that leads from the clipped :math:`\hat x_0` to :math:`x_t`
     (:func:`implied_noise`; Nichol and Dhariwal's code does the same). It equals the network's noise
-    wherever nothing was clipped; the network's own noise where something was would point past the
-    clipped image, and the shipped DDPM's samples then keep a grey background. Same network, no
-    retraining; only :math:`x_T` is random.
+    wherever nothing was clipped; where something was, the network's own noise would point past the
+    clipped image. Same network, no retraining; only :math:`x_T` is random.
 
     Returns:
         Images (num_samples, 1, 28, 28) in [0, 1], on the CPU.
