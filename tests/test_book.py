@@ -524,6 +524,25 @@ def test_exercise_links_point_to_notebooks_in_the_repository():
     assert not missing, f"chapters link to notebooks that do not exist: {missing}"
 
 
+def test_exercise_n_in_the_book_is_assignment_n():
+    """One numbering: the box "Exercise N" links exercises/NN_*, each assignment has one box, and the
+    front page's table of exercises names every assignment under its number."""
+    assignments = sorted(path.name for path in (ROOT / "exercises").glob("[0-9][0-9]_*") if path.is_dir())
+    boxes = {}
+    for chapter in sorted((ROOT / "book").glob("*.md")):
+        for number, body in re.findall(
+            r":::\{admonition\} Exercise (\d+)\b.*?\n(.*?)\n:::", chapter.read_text(), re.DOTALL
+        ):
+            assert number not in boxes, f"two boxes are Exercise {number}"
+            boxes[number] = set(re.findall(r"exercises/(\d\d_\w+)/", body))
+    assert {int(n): links for n, links in boxes.items()} == {int(name[:2]): {name} for name in assignments}, (
+        "exercise N must link assignment N, and only it"
+    )
+    index = (ROOT / "book" / "index.md").read_text()
+    for name in assignments:
+        assert f"| {int(name[:2])}. `{name}` |" in index, f"book/index.md does not list {name}"
+
+
 def test_the_tests_browse_every_edition_the_build_script_builds():
     assert _build_script_module().EDITIONS == EDITIONS
     assert (ROOT / "book" / "_templates" / "language-switch.html").is_file()

@@ -104,7 +104,7 @@ def test_speed_switches_reach_the_train_config():
         cli._recipe(parser.parse_args(["train", "--recipe", "dcgan", "--cuda-graph", "--out", "x.pt"]))
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "sample"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "remeasure", "sample"])
 def test_help(command, tmp_path):
     assert "usage: python -m vae_course " + command in run(command, "--help", root=tmp_path).stdout
 
@@ -184,6 +184,12 @@ BAD_EVALUATE = {
     "unknown device": ["{checkpoint}", "--device", "gpu7"],
     "corrupt data": ["{checkpoint}", "--data-root", "{corrupt}"],
 }
+BAD_REMEASURE = {
+    "missing checkpoint": ["{out}/missing.pt"],
+    "junk bytes without a card": ["{file}"],
+    "a checkpoint of no recipe": ["{checkpoint}"],  # trained with --model
+    "unknown device": ["{checkpoint}", "--device", "gpu7"],
+}
 BAD_SAMPLE = {
     "missing checkpoint": ["{out}/missing.pt"],
     "junk bytes": ["{file}"],
@@ -196,6 +202,7 @@ BAD_SAMPLE = {
 CASES = (
     [("train", name, args) for name, args in BAD_TRAIN.items()]
     + [("evaluate", name, args) for name, args in BAD_EVALUATE.items()]
+    + [("remeasure", name, args) for name, args in BAD_REMEASURE.items()]
     + [("sample", name, args) for name, args in BAD_SAMPLE.items()]
 )
 

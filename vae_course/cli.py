@@ -126,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _add_data_args(evaluate)
 
+    remeasure = commands.add_parser(
+        "remeasure",
+        help="measure a recipe's checkpoint again with the recipe's measures, without retraining; "
+        "rewrites the metrics of its model card (and of the checkpoint) and records this command there",
+    )
+    remeasure.add_argument("checkpoint", type=Path, help="a checkpoint trained from a recipe, its card beside it")
+    _add_data_args(remeasure)
+
     sample = commands.add_parser(
         "sample", help="write PNG grids: samples from the prior, and for 2-D models the manifold"
     )
@@ -226,6 +234,16 @@ def evaluate_command(args: argparse.Namespace) -> None:
         print(f"{key:>26}: {value:.3f}" if isinstance(value, float) else f"{key:>26}: {value}")
 
 
+def remeasure_command(args: argparse.Namespace) -> None:
+    from .zoo import remeasure_checkpoint
+
+    card = remeasure_checkpoint(
+        args.checkpoint, _device(args.device), args.data_root, command="python -m vae_course " + shlex.join(args.argv)
+    )
+    print(f"wrote {args.checkpoint} and {args.checkpoint.with_suffix('.json')}")
+    print(json.dumps(card["metrics"], indent=2))
+
+
 def sample_command(args: argparse.Namespace) -> None:
     from .checkpoints import load_checkpoint
     from .files import atomic_paths, check_output_path
@@ -253,7 +271,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in the model card
-    command = {"train": train_command, "evaluate": evaluate_command, "sample": sample_command}[args.command]
+    command = {
+        "train": train_command,
+        "evaluate": evaluate_command,
+        "remeasure": remeasure_command,
+        "sample": sample_command,
+    }[args.command]
     try:
         command(args)
     except NonFiniteLossError as err:

@@ -9,6 +9,7 @@ called as ``model(x_t, t)`` that predicts the noise, e.g. :class:`~vae_course.mo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -136,6 +137,13 @@ def predicted_x0(
     return (x_t - (1 - a).sqrt() * predicted_noise) / a.sqrt()
 
 
+def implied_noise(x_t: torch.Tensor, t: torch.Tensor, alpha_bar: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+    r"""The noise that leads from ``x0`` to ``x_t``, :math:`(x_t - \sqrt{\bar\alpha_t}\, x_0) / \sqrt{1 - \bar\alpha_t}`:
+    :func:`predicted_x0` solved for the noise, (B, 1, 28, 28)."""
+    a = _per_image(alpha_bar.to(x_t.device)[t], x_t)
+    return (x_t - a.sqrt() * x0) / (1 - a).sqrt()
+
+
 def posterior_mean_variance(
     x0: torch.Tensor, x_t: torch.Tensor, t: torch.Tensor, betas: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -164,6 +172,31 @@ def _start_noise(num_samples: int, generator, device) -> torch.Tensor:
 
 
 @torch.no_grad()
+def ancestral_chain(
+    model: nn.Module, betas: torch.Tensor, x_T: torch.Tensor, generator: torch.Generator | None = None
+) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+    r"""Ho et al.'s sampler one step at a time: yields ``(step, x_t, x0_hat)`` for ``step = T-1 .. 0``.
+
+    Each step predicts the clean image :math:`\hat x_0` (B, 1, 28, 28) that the predicted noise points
+    to, clipped to the data's range [-1, 1], as in Ho et al.'s code, then moves to
+    :math:`x_{t-1} = \tilde\mu_t(x_t, \hat x_0) + \sqrt{\beta_t}\, z`, the posterior mean of
+    :math:`q(x_{t-1} \mid x_t, \hat x_0)` plus fresh noise; that mean equals :math:`\mu_\theta` when
+    nothing is clipped. Without the clip, the cosine schedule's last steps (:math:`\alpha_t` near 0)
+    magnify the network's errors until the images saturate. The last step adds no noise: the sample
+    is the last ``x0_hat``. ``x_T`` (B, 1, 28, 28) sets the device; ``generator`` draws the fresh noise.
+    """
+    alpha_bar = alpha_bars(betas.to(x_T.device))
+    x = x_T
+    for step in reversed(range(len(betas))):
+        t = torch.full((len(x),), step, device=x.device, dtype=torch.long)
+        x0 = predicted_x0(x, t, alpha_bar, model(x, t)).clamp(-1, 1)  # (B, 1, 28, 28)
+        yield step, x, x0
+        if step > 0:
+            mean, _ = posterior_mean_variance(x0, x, t, betas)
+            x = mean + math.sqrt(betas[step]) * torch.randn(x.shape, generator=generator, device=x.device)
+
+
+@torch.no_grad()
 def ancestral_sample(
     model: nn.Module,
     betas: torch.Tensor,
@@ -174,26 +207,16 @@ def ancestral_sample(
 ) -> torch.Tensor:
     r"""Ho et al.'s sampler: T steps :math:`x_{t-1} = \mu_\theta(x_t, t) + \sqrt{\beta_t}\, z`, no noise at the last.
 
-    As in Ho et al.'s code, the mean is computed through the clean image that the predicted noise
-    points to, :math:`\hat x_0`, clipped to the data's range [-1, 1]: the posterior mean of
-    :math:`q(x_{t-1} \mid x_t, \hat x_0)`, which equals :math:`\mu_\theta` when nothing is clipped.
-    Without the clip, the cosine schedule's last steps (:math:`\alpha_t` near 0) magnify the
-    network's errors until the images saturate.
+    The steps are :func:`ancestral_chain`'s; the sample is the clean image predicted at the last
+    step, whose mean :math:`\mu_\theta(x_1, 1)` is exactly :math:`\hat x_0`.
 
     Returns:
         Images (num_samples, 1, 28, 28) in [0, 1], on the CPU.
     """
-    alpha_bar = alpha_bars(betas.to(device))
     x = _start_noise(num_samples, generator, device) if x_T is None else x_T.to(device)
-    for step in reversed(range(len(betas))):
-        t = torch.full((len(x),), step, device=device, dtype=torch.long)
-        x0 = predicted_x0(x, t, alpha_bar, model(x, t)).clamp(-1, 1)  # (B, 1, 28, 28)
-        if step == 0:
-            x = x0  # the last step's mean, mu_theta(x_1, 1), is exactly x0_hat
-        else:
-            mean, _ = posterior_mean_variance(x0, x, t, betas)
-            x = mean + math.sqrt(betas[step]) * torch.randn(x.shape, generator=generator, device=device)
-    return to_pixels(x).cpu()
+    for _, _, x0_hat in ancestral_chain(model, betas, x, generator):
+        sample = x0_hat  # the last step's prediction is the sample
+    return to_pixels(sample).cpu()
 
 
 def ddim_steps(timesteps: int, num_steps: int) -> list[int]:
@@ -215,9 +238,13 @@ def ddim_sample(
 ) -> torch.Tensor:
     r"""The deterministic DDIM sampler (Song et al., 2021) on ``num_steps`` of the T steps.
 
-    Each step predicts :math:`\hat x_0` and moves to the earlier step along the same noise:
-    :math:`x_s = \sqrt{\bar\alpha_s}\, \hat x_0 + \sqrt{1 - \bar\alpha_s}\, \hat\epsilon`. Same network,
-    no retraining; only :math:`x_T` is random.
+    Each step predicts :math:`\hat x_0`, clipped to [-1, 1] as in :func:`ancestral_chain`, and moves
+    to the earlier step along the same noise:
+    :math:`x_s = \sqrt{\bar\alpha_s}\, \hat x_0 + \sqrt{1 - \bar\alpha_s}\, \hat\epsilon`, where
+    :math:`\hat\epsilon` is the noise that leads from the clipped :math:`\hat x_0` to :math:`x_t`
+    (:func:`implied_noise`; Nichol and Dhariwal's code does the same). It equals the network's noise
+    wherever nothing was clipped; where something was, the network's own noise would point past the
+    clipped image. Same network, no retraining; only :math:`x_T` is random.
 
     Returns:
         Images (num_samples, 1, 28, 28) in [0, 1], on the CPU.
@@ -227,19 +254,42 @@ def ddim_sample(
     steps = ddim_steps(len(betas), num_steps)
     for step, next_step in zip(steps, steps[1:] + [None]):
         t = torch.full((len(x),), step, device=device, dtype=torch.long)
-        noise = model(x, t)
-        x0 = predicted_x0(x, t, alpha_bar, noise).clamp(-1, 1)
+        x0 = predicted_x0(x, t, alpha_bar, model(x, t)).clamp(-1, 1)  # (B, 1, 28, 28)
         if next_step is None:
             x = x0
         else:
             a_next = alpha_bar[next_step].to(x.dtype)
-            x = a_next.sqrt() * x0 + (1 - a_next).sqrt() * noise
+            x = a_next.sqrt() * x0 + (1 - a_next).sqrt() * implied_noise(x, t, alpha_bar, x0)
     return to_pixels(x).cpu()
 
 
 def gaussian_kl(mean1, var1, mean2, var2) -> torch.Tensor:
     r""":math:`D_{KL}(\mathcal{N}(m_1, v_1) \,\|\, \mathcal{N}(m_2, v_2))` elementwise (broadcast)."""
     return 0.5 * (torch.log(var2 / var1) + (var1 + (mean1 - mean2) ** 2) / var2 - 1)
+
+
+def denoising_weights(betas: torch.Tensor) -> torch.Tensor:
+    r"""The weight of the noise error in each denoising KL of the ELBO, with :math:`\sigma_t^2 = \beta_t`: (T-1,).
+
+    :math:`\lambda_t = \frac{\beta_t^2}{2 \sigma_t^2 \alpha_t (1 - \bar\alpha_t)} = \frac{\beta_t}{2 \alpha_t (1 - \bar\alpha_t)}`;
+    entry ``i`` is 0-based step ``i + 1``, the paper's :math:`t = i + 2` (the terms :math:`t = 2 \dots T`).
+    """
+    alpha_bar = alpha_bars(betas)  # (T,)
+    return betas[1:] / (2 * (1 - betas[1:]) * (1 - alpha_bar[1:]))
+
+
+def denoising_kl_constants(betas: torch.Tensor, dims: int = IMAGE_SIZE) -> torch.Tensor:
+    r"""The part of each denoising KL that does not depend on the network, in nats per image: (T-1,).
+
+    The posterior :math:`q(x_{t-1} \mid x_t, x_0)` has variance :math:`\tilde\beta_t`, the reverse step
+    :math:`\sigma_t^2 = \beta_t`, so the KL is :math:`\lambda_t \lVert \epsilon - \epsilon_\theta \rVert^2 + C_t`
+    (:func:`denoising_weights`; Ho et al., 2020, eq. 8's "+ C") with
+    :math:`C_t = \frac{d}{2}(r_t - 1 - \ln r_t)`, :math:`r_t = \tilde\beta_t / \sigma_t^2 = \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t}`,
+    over ``dims`` pixels. Entry ``i`` is 0-based step ``i + 1`` (the paper's :math:`t = i + 2`).
+    """
+    alpha_bar = alpha_bars(betas)  # (T,)
+    ratio = (1 - alpha_bar[:-1]) / (1 - alpha_bar[1:])  # beta tilde / beta, (T-1,)
+    return dims / 2 * (ratio - 1 - torch.log(ratio))
 
 
 def discretized_gaussian_log_likelihood(x0: torch.Tensor, mean: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:

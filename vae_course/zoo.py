@@ -21,7 +21,7 @@ from torch import nn
 from .checkpoints import environment_metadata, load_checkpoint, save_checkpoint
 from .classifier import ClassifierTrainConfig, fit_classifier
 from .files import atomic_paths, check_output_path
-from .models import AUTOENCODERS, build_config, build_model, is_vae
+from .models import AUTOENCODERS, VAES, build_config, build_model, is_vae
 from .train import TrainConfig, average_loss_terms, fit, upgrade_train_config
 from .train_ddpm import DDPMTrainConfig, fit_ddpm
 from .train_gan import GANTrainConfig, fit_gan
@@ -55,6 +55,7 @@ class Recipe:
     model_config: dict = field(default_factory=dict)  # keyword arguments of the model's config
     train: object = TrainConfig()  # TrainConfig, or the model's config in TRAINERS
     description: str = ""
+    frechet: bool = False  # a VAE's card also records its samples' Fréchet distances (the GAN's and DDPM's always do)
 
     def __post_init__(self):
         build_config(self.model, **self.model_config)  # a ValueError names a bad model or option
@@ -63,6 +64,8 @@ class Recipe:
             raise ValueError(
                 f"a {self.model} recipe trains with a {expected.__name__}, got {type(self.train).__name__}"
             )  # noqa: TRY004 (one error type for bad configs)
+        if self.frechet and self.model not in VAES:
+            raise ValueError(f"frechet is for a VAE's card; a {self.model} has none or always has one")
 
 
 MLP_VAE_LATENT_SIZES = (2, 5, 10, 20, 50)  # one recipe mlp_vae_{D}d each: chapter 9's latent-size sweep
@@ -103,6 +106,7 @@ RECIPES: dict[str, Recipe] = {
         {"latent_dim": 12},
         TrainConfig(epochs=30, lr=1e-3, batch_size=128, patience=3),
         "convolutional VAE with a 12-D latent space, Adam lr 1e-3, batch 128, up to 30 epochs",
+        frechet=True,  # chapter 10 compares it with the GAN and the DDPM
     ),
     "classifier": Recipe(
         "classifier",
@@ -171,14 +175,34 @@ def evaluate_on_test_set(
     return metrics
 
 
-def evaluate_new_model(model: nn.Module, test, device, data_root=None, seed: int = 0) -> dict:
-    """The card's test metrics of the classifier (accuracy), the GAN and the DDPM (Fréchet distances, bits/dim).
+def frechet_metrics(model: nn.Module, test_images: torch.Tensor, device, **sampler_options) -> dict:
+    """A card's Fréchet distances: :data:`FRECHET_SAMPLES` samples for each of :data:`FRECHET_SEEDS`.
 
-    The Fréchet distances use the shipped classifier (:func:`load_or_train` ``("classifier")``):
-    :data:`FRECHET_SAMPLES` samples for each of :data:`FRECHET_SEEDS`, against the whole test set.
+    Scored against ``test_images`` (the whole test set) in the features of the shipped classifier
+    (:func:`load_or_train` ``("classifier")``), whose test accuracy the card records with them.
+    ``sampler_options`` (``sampler``, ``ddim_steps``) for a DDPM, recorded too.
     """
-    from .classifier import accuracy
     from .compare import frechet_distances, summarise
+
+    classifier, classifier_card = load_or_train("classifier", device=device)
+    distances = frechet_distances(
+        model, classifier, test_images, FRECHET_SAMPLES, FRECHET_SEEDS, device, **sampler_options
+    )
+    summary = summarise(distances)
+    return {
+        "frechet_distance": summary["mean"],
+        "frechet_distance_std": summary["std"],
+        "frechet_distances": summary["values"],
+        "frechet_samples": FRECHET_SAMPLES,
+        "frechet_seeds": list(FRECHET_SEEDS),
+        "classifier_test_accuracy": classifier_card["metrics"]["test_accuracy"],
+        **sampler_options,
+    }
+
+
+def evaluate_new_model(model: nn.Module, test, device, data_root=None, seed: int = 0) -> dict:
+    """The card's test metrics of the classifier (accuracy), the GAN and the DDPM (Fréchet distances, bits/dim)."""
+    from .classifier import accuracy
     from .diffusion import bits_per_dim
     from .models import model_name
 
@@ -186,26 +210,67 @@ def evaluate_new_model(model: nn.Module, test, device, data_root=None, seed: int
     model.to(device).eval()
     if name == "classifier":
         return {"test_accuracy": accuracy(model, test, device), "test_images": len(test), "eval_seed": seed}
-    classifier, classifier_card = load_or_train("classifier", device=device)
     options = DDPM_CARD_SAMPLER if name == "ddpm" else {}
-    distances = frechet_distances(model, classifier, test.images, FRECHET_SAMPLES, FRECHET_SEEDS, device, **options)
-    summary = summarise(distances)
-    metrics = {
-        "frechet_distance": summary["mean"],
-        "frechet_distance_std": summary["std"],
-        "frechet_distances": summary["values"],
-        "frechet_samples": FRECHET_SAMPLES,
-        "frechet_seeds": list(FRECHET_SEEDS),
-        "classifier_test_accuracy": classifier_card["metrics"]["test_accuracy"],
-        "test_images": len(test),
-        "eval_seed": seed,
-        **options,
-    }
+    metrics = {**frechet_metrics(model, test.images, device, **options), "test_images": len(test), "eval_seed": seed}
     if name == "ddpm":
         images = test.images[:BITS_PER_DIM_IMAGES]
         metrics["bits_per_dim"] = bits_per_dim(model, images, model.betas, seed=seed, device=device)
         metrics["bits_per_dim_images"] = len(images)
     return metrics
+
+
+def measure_recipe(
+    model: nn.Module, recipe: Recipe, test, device, data_root=None, iwae_samples: int = 1000, iwae_images: int = 1000
+) -> dict:
+    """The test metrics a recipe's model card records: :func:`evaluate_new_model` for the classifier,
+    the GAN and the DDPM; :func:`evaluate_on_test_set` for the autoencoders and VAEs, with
+    :func:`frechet_metrics` too when the recipe asks for them."""
+    if recipe.model in TRAINERS:
+        return evaluate_new_model(model, test, device, data_root)
+    metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, device)
+    if recipe.frechet:
+        metrics.update(frechet_metrics(model, test.images, device))
+    return metrics
+
+
+def remeasure_checkpoint(
+    checkpoint: str | os.PathLike,
+    device: str | torch.device = "cpu",
+    data_root: str | os.PathLike | None = None,
+    command: str | None = None,
+) -> dict:
+    """Measure a recipe's checkpoint again with the recipe's current measures, without retraining it.
+
+    For a metric added to a recipe's card (e.g. ``frechet``) or a measure that changed: the card
+    beside ``checkpoint`` (``.json``) and the checkpoint's own copy of the metrics are rewritten
+    (atomically, both or neither); the weights and the training record (command, config, history,
+    times) are kept, and the card records ``command`` as ``metrics_command``. The IWAE estimate, if
+    the card has one, is measured again with the card's ``iwae_samples`` and ``iwae_images``.
+
+    Returns:
+        The new card.
+    """
+    from .data import load_fashion_mnist
+
+    checkpoint = Path(checkpoint)
+    card_path = checkpoint.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    if card.get("recipe") not in RECIPES:
+        raise ValueError(f"{card_path} names no recipe of the zoo: remeasure measures checkpoints trained from one")
+    recipe = RECIPES[card["recipe"]]
+    model, _ = load_checkpoint(checkpoint, expected_model=recipe.model, device=device)  # validates the file
+    payload = torch.load(checkpoint, map_location="cpu", weights_only=True)  # rewritten as it is, but its metrics
+    old = card["metrics"]
+    test = load_fashion_mnist("test", root=data_root)
+    metrics = measure_recipe(
+        model, recipe, test, device, data_root, old.get("iwae_samples", 0), old.get("iwae_images", 1)
+    )
+    payload["metadata"]["metrics"] = metrics
+    card = {**card, "metrics": metrics, "metrics_command": command}
+    with atomic_paths(checkpoint, card_path) as (checkpoint_path, new_card_path):
+        torch.save(payload, checkpoint_path)
+        new_card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return card
 
 
 def train_recipe(
@@ -285,10 +350,7 @@ def train_recipe(
     history = trainer(model, train, val, recipe.train, device=device, progress=progress)
     train_seconds = time.perf_counter() - start
     eval_device = device if eval_device is None else resolve_device(eval_device)
-    if recipe.model in TRAINERS:
-        metrics = evaluate_new_model(model, test, eval_device, data_root)
-    else:
-        metrics = evaluate_on_test_set(model, test.images, iwae_samples, iwae_images, eval_device)
+    metrics = measure_recipe(model, recipe, test, eval_device, data_root, iwae_samples, iwae_images)
     metadata = {
         "command": command,
         "recipe": name,

@@ -24,6 +24,7 @@ MODELS: dict[str, tuple[type[nn.Module], type]] = {
     "classifier": (FashionClassifier, ClassifierConfig),
 }
 AUTOENCODERS = ("mlp_autoencoder", "mlp_vae", "conv_vae")  # the models with encode(x) and decode(z)
+VAES = ("mlp_vae", "conv_vae")  # the AUTOENCODERS whose encode returns (mu, logvar): see is_vae
 
 
 def model_name(model: nn.Module) -> str:
@@ -84,6 +85,7 @@ __all__ = [
     "DDPM",
     "MLPVAE",
     "MODELS",
+    "VAES",
     "ClassifierConfig",
     "ConvVAE",
     "ConvVAEConfig",
