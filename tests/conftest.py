@@ -30,3 +30,11 @@ def kernels_import_the_test_course_checks():
     from autograde_support import course
 
     os.environ["PYTHONPATH"] = course.kernel_environ()["PYTHONPATH"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def english_unless_a_test_asks():
+    """Tests expect English feedback and labels: a ``VAE_COURSE_LANGUAGE`` in the developer's shell must not leak in."""
+    from vae_course.language import LANGUAGE_VARIABLE
+
+    os.environ.pop(LANGUAGE_VARIABLE, None)

@@ -11,6 +11,7 @@ from vae_course.language import (
     class_label,
     language,
     localize,
+    number,
     t,
 )
 
@@ -26,6 +27,20 @@ def test_indonesian_when_the_build_asks_for_it(monkeypatch):
     monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
     assert t("better", "lebih baik") == "lebih baik"
     assert class_label("Sneaker") == "Sepatu kets"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", ["17,900", "0.1", "12.5%", "60000", "-3.25", "1.2e-05"]),
+        ("id", ["17.900", "0,1", "12,5%", "60000", "-3,25", "1,2e-05"]),
+    ],
+)
+def test_numbers_are_written_as_the_language_writes_them(monkeypatch, code, expected):
+    monkeypatch.setenv(LANGUAGE_VARIABLE, code)
+    values = [(17_900, ","), (0.1, ".1f"), (0.125, ".1%"), (60_000, ""), (-3.25, ""), (1.2e-5, ".1e")]
+    assert [number(value, spec) for value, spec in values] == expected
+    assert number(1234567.891, ",.2f") == {"en": "1,234,567.89", "id": "1.234.567,89"}[code]
 
 
 def test_an_unknown_language_is_an_error(monkeypatch):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from .data import DATA_ENV_VAR, data_root
+from .language import LANGUAGE_VARIABLE, language
 
 WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
 CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
@@ -57,6 +58,9 @@ def configure_nbgrader(c) -> None:
     c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
     c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
-    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root())}
+    # The feedback's language: the checks' messages and hints come from the kernels, the judge's
+    # verdicts from the grader; both read VAE_COURSE_LANGUAGE (vae_course.language), which the
+    # grader's environment sets and classgrade's clean kernel environment must receive.
+    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_VARIABLE: language()}
     # imported once per worker, for every kernel (the trusted judge replays the checks in the runner)
     c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]

@@ -6,6 +6,11 @@ Which checks a test cell runs comes from its source, which nbgrader restored fro
 ``judge(check, part, answers) -> (passed, message) | None`` recomputes the reference on the same
 hidden inputs and compares them with the answers the kernel wrote while that cell ran (``None``:
 the module does not judge that check, and the kernel's result stands).
+
+The judge's own verdicts (answers it could not read, a check it could not judge) are
+:data:`VERDICT_TEXTS`; a course whose students read another language gives its checks module a
+function ``verdict_texts() -> {key: template}``, called at each judging, whose templates replace
+those of the same key (with the same ``{fields}``). A failing or malformed one leaves the English.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ import nbformat
 from .channel import ChannelError, read_records
 
 ENAME = "CheckFailure"
+VERDICT_TEXTS = {  # key -> template (str.format); the course's verdict_texts() may translate them
+    "unreadable": "The grader could not read the answers this cell computed: {error}.",
+    "not-run": "the cell did not run",
+    "judge-error": "The grader could not judge {check} ({part}): {error}",
+}
 
 
 def checks_calls(source: str, names: set[str]) -> list[tuple[str, str | None]] | None:
@@ -57,7 +67,9 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
     judge = getattr(module, "judge", None)
     if judge is None:  # the course does not judge outside the kernel
         return []
-    names = {n for n in dir(module) if not n.startswith("_") and n != "judge" and callable(getattr(module, n))}
+    hooks = ("judge", "verdict_texts")
+    names = {n for n in dir(module) if not n.startswith("_") and n not in hooks and callable(getattr(module, n))}
+    texts = verdict_texts(module)
     overruled = []
     for index, cell in enumerate(nb.cells):
         if not _carries_tests(cell) or any(o.output_type == "error" for o in cell.outputs):
@@ -65,7 +77,7 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
         calls = checks_calls(cell.source, names)
         if not calls:
             continue
-        message = _verdict(judge, calls, spans.get(index), data)
+        message = _verdict(judge, calls, spans.get(index), data, texts)
         if message is not None:
             grade_id = cell.metadata["nbgrader"].get("grade_id", str(index))
             cell.outputs = [
@@ -75,21 +87,36 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
     return overruled
 
 
-def _verdict(judge, calls, span, data) -> str | None:
+def verdict_texts(module) -> dict[str, str]:
+    """:data:`VERDICT_TEXTS`, with the templates the course's ``module.verdict_texts()`` gives instead."""
+    texts = dict(VERDICT_TEXTS)
+    hook = getattr(module, "verdict_texts", None)
+    try:
+        course = hook() if callable(hook) else {}
+        for key, template in dict(course).items():
+            if key in texts and isinstance(template, str):
+                template.format(error="", check="", part="")  # a template with other fields is refused
+                texts[key] = template
+    except Exception:  # noqa: BLE001 (a translation must never change a verdict: the English stands)
+        return dict(VERDICT_TEXTS)
+    return texts
+
+
+def _verdict(judge, calls, span, data, texts: dict[str, str]) -> str | None:
     """None if every call passes; else the first failure's message."""
     try:
         if isinstance(data, ChannelError):
             raise data
         if span is None:
-            raise ChannelError("the cell did not run")
+            raise ChannelError(texts["not-run"])
         answers = read_records(data[span[0] : span[1]])
     except ChannelError as error:
-        return f"The grader could not read the answers this cell computed: {error}."
+        return texts["unreadable"].format(error=error)
     for check, part in calls:
         try:
             outcome = judge(check, part, answers)
         except Exception as error:  # the judge tripped over strange answers: they do not pass
-            return f"The grader could not judge {check} ({part}): {type(error).__name__}: {error}"
+            return texts["judge-error"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
         if outcome is not None and not outcome[0]:
             return str(outcome[1])
     return None

@@ -18,6 +18,8 @@ import inspect
 import types
 from collections.abc import Iterator
 
+from ..language import t
+
 _ACTIVE_GUARDS: list[list[str]] = []  # the call records of the guards now in force
 
 
@@ -85,15 +87,20 @@ def find_delegation(obj, references) -> str | None:
     """
     ids = {id(ref) for ref in references} | {id(inspect.unwrap(ref)) for ref in references}
     if id(obj) in ids or id(inspect.unwrap(obj)) in ids:
-        return "it is the reference itself, imported from vae_course instead of written"
+        return t(
+            "it is the reference itself, imported from vae_course instead of written",
+            "jawabannya adalah acuan itu sendiri, diimpor dari vae_course alih-alih ditulis",
+        )
     if isinstance(obj, type):
         for ref in references:
             if isinstance(ref, type) and issubclass(obj, ref):
-                return f"it subclasses vae_course's {ref.__name__}"
+                return t(
+                    f"it subclasses vae_course's {ref.__name__}", f"jawabannya subkelas {ref.__name__} dari vae_course"
+                )
     for fn in _functions_of(obj):
         for name, value in _loaded_objects(fn):
             if id(value) in ids:
-                return f"its code uses {name}"
+                return t(f"its code uses {name}", f"kodenya memakai {name}")
     return None
 
 
@@ -136,7 +143,7 @@ def _loaded_objects(fn: types.FunctionType) -> Iterator[tuple[str, object]]:
             if chain is not None:
                 yield chain
     for value in (fn.__defaults__ or ()) + tuple((fn.__kwdefaults__ or {}).values()):
-        yield ("a default argument", value)
+        yield (t("a default argument", "argumen bawaan"), value)
 
 
 def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:

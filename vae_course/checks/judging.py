@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from ..language import t
 from . import channel
 
 _state: dict = {"key": None, "call": 0, "answers": None, "outputs": []}
@@ -90,10 +91,13 @@ def replay():
     key = _next_key()
     answer = _state["answers"].get(key)
     if answer is None:
-        raise CheckFailure(
+        message = t(
             "The grader found no answer from your code for a hidden input: the check did not "
-            "run to this point in your notebook's kernel."
+            "run to this point in your notebook's kernel.",
+            "Penilai tidak menemukan jawaban kode Anda untuk salah satu input tersembunyi: pemeriksaan "
+            "tidak berjalan sampai titik ini di kernel notebook Anda.",
         )
+        raise CheckFailure(message)
     value, arrays = answer
     if isinstance(value, dict) and "failure" in value:
         message, hint = str(value.get("failure")), value.get("hint")
@@ -105,7 +109,11 @@ def replay():
     try:
         decoded = channel.decode(value, arrays, tensors)
     except (ValueError, KeyError, IndexError, TypeError) as error:
-        raise CheckFailure(f"The grader could not read an answer of your code: {error}.") from None
+        message = t(
+            f"The grader could not read an answer of your code: {error}.",
+            f"Penilai tidak dapat membaca salah satu jawaban kode Anda: {error}.",
+        )
+        raise CheckFailure(message) from None
     _state["outputs"] += tensors
     return decoded
 
@@ -149,6 +157,25 @@ def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | Non
     finally:
         _state.update(answers=None, outputs=[])
     return True, ""
+
+
+def verdict_texts() -> dict[str, str]:
+    """The grader's own verdicts in the course's language (classgrade's judge asks at each judging).
+
+    Keys and ``{fields}`` are those of ``classgrade.judge.verdict.VERDICT_TEXTS``, whose English
+    texts these repeat (``tests/test_checks_judging.py`` keeps the two alike).
+    """
+    return {
+        "unreadable": t(
+            "The grader could not read the answers this cell computed: {error}.",
+            "Penilai tidak dapat membaca jawaban yang dihitung sel ini: {error}.",
+        ),
+        "not-run": t("the cell did not run", "sel ini tidak berjalan"),
+        "judge-error": t(
+            "The grader could not judge {check} ({part}): {error}",
+            "Penilai tidak dapat menilai {check} ({part}): {error}",
+        ),
+    }
 
 
 def _tensors(value) -> list:
