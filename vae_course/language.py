@@ -85,8 +85,12 @@ def number(value, spec: str = "") -> str:
     separators: a point between thousands and a decimal comma (``17.900``, ``0,1``, ``2,5e-05``).
     Values quoted as code (shapes, printed output, the checks' messages) keep Python's notation.
     """
-    text = format(value, spec)
-    return text.translate(_SEPARATORS_ID) if language() == "id" else text
+    return as_written(format(value, spec), language())
+
+
+def as_written(formatted: str, code: str) -> str:
+    """A number as Python formatted it (``"17,900.5"``), written as language ``code`` writes numbers."""
+    return formatted.translate(_SEPARATORS_ID) if code == "id" else formatted
 
 
 def class_label(name: str) -> str:
