@@ -15,7 +15,7 @@ from exercise_support import answers
 
 from classgrade.judge import read_records
 from classgrade.judge.channel import read_bytes
-from classgrade.judge.verdict import VERDICT_TEXTS, judge_notebook
+from classgrade.judge.verdict import TEXTS, judge_notebook
 from vae_course import checks, diffusion, gaussian, losses
 from vae_course.checks import channel
 from vae_course.checks.judging import KERNEL_JUDGED
@@ -206,11 +206,11 @@ def _fields(template: str) -> set[str]:
 
 def test_the_courses_verdict_texts_translate_the_graders_own(monkeypatch):
     monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
-    assert checks.verdict_texts() == VERDICT_TEXTS
+    assert checks.verdict_texts() == TEXTS
     monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
     indonesian = checks.verdict_texts()
-    assert set(indonesian) == set(VERDICT_TEXTS)
-    for key, english in VERDICT_TEXTS.items():
+    assert set(indonesian) == set(TEXTS)
+    for key, english in TEXTS.items():
         assert indonesian[key] != english and _fields(indonesian[key]) == _fields(english), key
 
 

@@ -8,7 +8,7 @@ hidden inputs and compares them with the answers the kernel wrote while that cel
 the module does not judge that check, and the kernel's result stands).
 
 The judge's own verdicts (answers it could not read, a check it could not judge) are
-:data:`VERDICT_TEXTS`; a course whose students read another language gives its checks module a
+:data:`TEXTS`; a course whose students read another language gives its checks module a
 function ``verdict_texts() -> {key: template}``, called at each judging, whose templates replace
 those of the same key (with the same ``{fields}``). A failing or malformed one leaves the English.
 """
@@ -23,10 +23,10 @@ import nbformat
 from .channel import ChannelError, read_records
 
 ENAME = "CheckFailure"
-VERDICT_TEXTS = {  # key -> template (str.format); the course's verdict_texts() may translate them
+TEXTS = {  # key -> template (str.format); the course's verdict_texts() may translate them
     "unreadable": "The grader could not read the answers this cell computed: {error}.",
     "not-run": "the cell did not run",
-    "judge-error": "The grader could not judge {check} ({part}): {error}",
+    "judge-failed": "The grader could not judge {check} ({part}): {error}",
 }
 
 
@@ -88,8 +88,8 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
 
 
 def verdict_texts(module) -> dict[str, str]:
-    """:data:`VERDICT_TEXTS`, with the templates the course's ``module.verdict_texts()`` gives instead."""
-    texts = dict(VERDICT_TEXTS)
+    """:data:`TEXTS`, with the templates the course's ``module.verdict_texts()`` gives instead."""
+    texts = dict(TEXTS)
     hook = getattr(module, "verdict_texts", None)
     try:
         course = hook() if callable(hook) else {}
@@ -98,7 +98,7 @@ def verdict_texts(module) -> dict[str, str]:
                 template.format(error="", check="", part="")  # a template with other fields is refused
                 texts[key] = template
     except Exception:  # noqa: BLE001 (a translation must never change a verdict: the English stands)
-        return dict(VERDICT_TEXTS)
+        return dict(TEXTS)
     return texts
 
 
@@ -116,7 +116,7 @@ def _verdict(judge, calls, span, data, texts: dict[str, str]) -> str | None:
         try:
             outcome = judge(check, part, answers)
         except Exception as error:  # the judge tripped over strange answers: they do not pass
-            return texts["judge-error"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
+            return texts["judge-failed"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
         if outcome is not None and not outcome[0]:
             return str(outcome[1])
     return None

@@ -13,7 +13,7 @@ from autograde_support import kl_checks
 
 from classgrade.judge import ChannelError, read_records, write_record
 from classgrade.judge.channel import read_bytes
-from classgrade.judge.verdict import VERDICT_TEXTS, checks_calls, judge_notebook
+from classgrade.judge.verdict import TEXTS, checks_calls, judge_notebook
 
 
 def test_records_round_trip_arrays_and_json(tmp_path):
@@ -126,4 +126,4 @@ def test_a_course_can_translate_the_judges_own_verdicts(monkeypatch):
 @pytest.mark.parametrize("texts", [lambda: {"unreadable": "{answers}"}, lambda: 1 / 0, lambda: ["unreadable"]])
 def test_a_broken_translation_leaves_the_english_verdict(monkeypatch, texts):
     (overruled,) = judge_notebook(_notebook(kernel_error=False), {}, b"", _course(monkeypatch, texts))
-    assert overruled["message"] == VERDICT_TEXTS["unreadable"].format(error=VERDICT_TEXTS["not-run"])
+    assert overruled["message"] == TEXTS["unreadable"].format(error=TEXTS["not-run"])

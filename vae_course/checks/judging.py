@@ -162,7 +162,7 @@ def judge(check: str, part: str | None, answers: dict) -> tuple[bool, str] | Non
 def verdict_texts() -> dict[str, str]:
     """The grader's own verdicts in the course's language (classgrade's judge asks at each judging).
 
-    Keys and ``{fields}`` are those of ``classgrade.judge.verdict.VERDICT_TEXTS``, whose English
+    Keys and ``{fields}`` are those of ``classgrade.judge.verdict.TEXTS``, whose English
     texts these repeat (``tests/test_checks_judging.py`` keeps the two alike).
     """
     return {
@@ -171,7 +171,7 @@ def verdict_texts() -> dict[str, str]:
             "Penilai tidak dapat membaca jawaban yang dihitung sel ini: {error}.",
         ),
         "not-run": t("the cell did not run", "sel ini tidak berjalan"),
-        "judge-error": t(
+        "judge-failed": t(
             "The grader could not judge {check} ({part}): {error}",
             "Penilai tidak dapat menilai {check} ({part}): {error}",
         ),
