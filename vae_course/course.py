@@ -62,5 +62,8 @@ def configure_nbgrader(c) -> None:
     # verdicts from the grader; both read VAE_COURSE_LANGUAGE (vae_course.language), which the
     # grader's environment sets and classgrade's clean kernel environment must receive.
     c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_VARIABLE: language()}
+    # Kernels may only read the data root: on a machine that never loaded Fashion-MNIST, the grader
+    # unpacks it there once, before the kernels start (Debian's copy, else torchvision's download).
+    c.ClassGrade.prepare = ["vae_course.data:ensure_fashion_mnist"]
     # imported once per worker, for every kernel (the trusted judge replays the checks in the runner)
     c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]
