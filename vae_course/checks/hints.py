@@ -467,6 +467,13 @@ HINTS_ID: dict[str, str] = {
         "dan di log q(z|x) (atau buang dari keduanya: konstanta itu saling menghapus), bukan hanya di salah satunya."
     ),
     "iw-shape": "Kembalikan bentuk (S, B): satu baris per sampel z, satu kolom per gambar.",
+    "iw-targets-order": (
+        "Target harus berulang dengan urutan sampel yang diratakan. z.flatten(0, 1) berurutan menurut sampel "
+        "(baris s * B + b adalah sampel s dari gambar b), jadi ulangi seluruh batch satu kali per sampel: "
+        "`x.expand(S, *x.shape).flatten(0, 1)`. `x.repeat_interleave(S, dim=0)` mengulang setiap gambar S "
+        "kali berturut-turut (berurutan menurut gambar), sehingga sebagian besar rekonstruksi dibandingkan "
+        "dengan gambar lain."
+    ),
     "mean-of-log": (
         "Anda merata-ratakan log bobot: itu ELBO lagi (Jensen: rata-rata dari log paling besar sama dengan log "
         "dari rata-rata). Batas IWAE adalah log dari rata-rata bobot, log (1/k) sum_i exp(log w_i)."
@@ -497,8 +504,8 @@ HINTS_ID: dict[str, str] = {
     ),
     # --- the diffusion model's forward process and loss
     "alpha-not-bar": (
-        "Itu alpha_t = 1 - beta_t, bagian sinyal dari satu langkah. alpha_bar_t adalah perkalian kumulatif "
-        "alpha hingga dan termasuk langkah t: `torch.cumprod(1 - betas, dim=0)`."
+        "Itu alpha_t = 1 - beta_t, bagian varians yang dipertahankan satu langkah sebagai sinyal. alpha_bar_t "
+        "adalah perkalian kumulatif alpha hingga dan termasuk langkah t: `torch.cumprod(1 - betas, dim=0)`."
     ),
     "cumprod-of-betas": "alpha_t = 1 - beta_t: ambil perkalian kumulatif dari 1 - betas, bukan dari betas.",
     "step-off-by-one": (
