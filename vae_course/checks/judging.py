@@ -165,17 +165,16 @@ def verdict_texts() -> dict[str, str]:
     Keys and ``{fields}`` are those of ``classgrade.judge.verdict.TEXTS``, whose English
     texts these repeat (``tests/test_checks_judging.py`` keeps the two alike).
     """
-    return {
-        "unreadable": t(
-            "The grader could not read the answers this cell computed: {error}.",
-            "Penilai tidak dapat membaca jawaban yang dihitung sel ini: {error}.",
-        ),
-        "not-run": t("the cell did not run", "sel ini tidak berjalan"),
-        "judge-failed": t(
-            "The grader could not judge {check} ({part}): {error}",
-            "Penilai tidak dapat menilai {check} ({part}): {error}",
-        ),
-    }
+    unreadable = t(
+        "The grader could not read the answers this cell computed: {error}.",
+        "Penilai tidak dapat membaca jawaban yang dihitung sel ini: {error}.",
+    )
+    not_run = t("the cell did not run", "sel ini tidak berjalan")
+    judge_failed = t(
+        "The grader could not judge {check} ({part}): {error}",
+        "Penilai tidak dapat menilai {check} ({part}): {error}",
+    )
+    return {"unreadable": unreadable, "not-run": not_run, "judge-failed": judge_failed}
 
 
 def _tensors(value) -> list:
