@@ -475,7 +475,7 @@ HINTS_ID: dict[str, str] = {
         "dengan gambar lain."
     ),
     "mean-of-log": (
-        "Anda merata-ratakan log bobot: itu ELBO lagi (Jensen: rata-rata dari log paling besar sama dengan log "
+        "Anda merata-ratakan log bobot: itu ELBO lagi (Jensen: rata-rata dari log tidak pernah melebihi log "
         "dari rata-rata). Batas IWAE adalah log dari rata-rata bobot, log (1/k) sum_i exp(log w_i)."
     ),
     "log-sum-not-mean": ("Itu log dari *jumlah* bobot: kurangkan log k untuk mendapatkan log dari rata-ratanya."),
@@ -528,7 +528,7 @@ HINTS_ID: dict[str, str] = {
     "noise-ignored": "Pakai `noise` yang diberikan: x_t harus merupakan fungsi tetap dari x0, t, dan noise.",
     "loss-sum-not-mean": (
         "Loss sederhana adalah *rata-rata* atas setiap piksel dari setiap gambar (||eps - eps_theta||^2 dari "
-        "Ho et al., dirata-ratakan): pakai `.mean()`, bukan `.sum()`."
+        "Ho dkk., dirata-ratakan): pakai `.mean()`, bukan `.sum()`."
     ),
     "loss-sum-over-pixels": (
         "Berbeda dengan loss VAE dalam nat per gambar, loss sederhana juga merata-ratakan atas piksel: ambil "
