@@ -11,7 +11,8 @@ everything the course's code writes while it runs:
 
 Outside a build or a graded run (Colab, Binder, a local Jupyter) the variable is unset and
 everything is English. :func:`t` returns the text of the language; :func:`number` writes a number
-as that language does (English 17,900.5 and 0.1; Indonesian 17.900,5 and 0,1).
+as that language does (English 17,900.5 and 0.1; Indonesian 17.900,5 and 0,1), and
+:func:`localize_numbers` does the same for a figure's tick labels.
 
 The helper lives in the package, not next to the chapters, because Colab opens a chapter alone and
 installs only the package.
@@ -24,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 
 LANGUAGE_VARIABLE = "VAE_COURSE_LANGUAGE"  # set by scripts/build-book per edition, by a grader per class
@@ -91,6 +93,38 @@ def number(value, spec: str = "") -> str:
 def as_written(formatted: str, code: str) -> str:
     """A number as Python formatted it (``"17,900.5"``), written as language ``code`` writes numbers."""
     return formatted.translate(_SEPARATORS_ID) if code == "id" else formatted
+
+
+def localize_numbers(fig):
+    """Write the numbers of ``fig``'s tick labels as the language does (Indonesian 0,5 and 10.000); returns ``fig``.
+
+    Axes that matplotlib labels with its plain number formatter get the same formatter, writing
+    in the language; log axes, text labels and fixed labels are left alone. In English, nothing
+    changes. ``vae_course.plotting.with_alt`` applies it to every figure it displays.
+    """
+    code = language()
+    if code == "en":
+        return fig
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if type(formatter) is ScalarFormatter:  # keeps its settings (offset, math text, limits)
+                formatter.__class__ = _scalar_formatter_in(code)
+    return fig
+
+
+@functools.cache
+def _scalar_formatter_in(code: str) -> type:
+    """matplotlib's ``ScalarFormatter``, writing its labels as language ``code`` writes numbers."""
+    from matplotlib.ticker import ScalarFormatter
+
+    class WrittenScalarFormatter(ScalarFormatter):
+        def __call__(self, x, pos=None) -> str:
+            return as_written(super().__call__(x, pos), code)
+
+    return WrittenScalarFormatter
 
 
 def class_label(name: str) -> str:

@@ -341,6 +341,9 @@ class FigureWithAlt:
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
         from IPython.core.pylabtools import print_figure
 
+        from .language import localize_numbers
+
+        localize_numbers(self.figure)  # tick labels in the language's number format (0,5 in Indonesian)
         png = print_figure(self.figure, "png", bbox_inches="tight", base64=True)  # as the inline backend draws it
         return {"image/png": png, "text/plain": self.alt}, {"image/png": {"alt": self.alt}}
 
