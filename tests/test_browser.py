@@ -96,3 +96,17 @@ def test_a_failed_browser_test_keeps_its_trace_and_screenshots(
             context.new_page().goto(local_site, wait_until="load")
     kept = sorted(path.name for path in tmp_path.rglob("*") if path.is_file())
     assert kept == (["page-0.png"] + ["trace.zip"] * trace if failed else [])
+
+
+def test_each_labelled_context_keeps_its_own_files(chromium, local_site, monkeypatch, tmp_path):
+    """A test that drives one context per person (tests/test_classroom.py) keeps each one's files apart."""
+    import browser_support
+
+    monkeypatch.setattr(browser_support, "ARTIFACTS", tmp_path)
+    request = _Request("tests/test_x.py::test_hub", failed=True)
+    for label in ("alice", "bob"):
+        with offline_context(chromium, [local_site]) as (context, _):
+            with keep_on_failure(context, request, trace=False, label=label):
+                context.new_page().goto(local_site, wait_until="load")
+    kept = sorted(str(path.relative_to(tmp_path / "tests_test_x.py_test_hub")) for path in tmp_path.rglob("*.png"))
+    assert kept == ["alice/page-0.png", "bob/page-0.png"]

@@ -1,7 +1,8 @@
 """The job definitions in ``deploy/``, checked offline: the Kubernetes Indexed Job against the
 Kubernetes API's own schema (``kubernetes-validate``), the Slurm script by Slurm's own ``sbatch``
 and shell checkers, and both by running their command line with a stub ``python`` that records
-which shard it was asked to grade.
+which shard it was asked to grade; the course's Zero to JupyterHub values against the Helm chart's
+own values schema, and the hub's hook that gives each person their role.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 JOB = REPOSITORY / "deploy" / "kubernetes" / "autograde-job.yaml"
+HUB_VALUES = REPOSITORY / "deploy" / "jupyterhub" / "values.yaml"
+# The jupyterhub Helm chart's values.schema.json and default values.yaml, of the release the values
+# are written for (4.4.0: values.schema.yaml of the tag, its descriptions dropped as the chart's
+# tools/generate-json-schema.py does for the packaged chart).
+CHART = REPOSITORY / "deploy" / "jupyterhub" / "chart-4.4.0"
 SBATCH = REPOSITORY / "deploy" / "slurm" / "autograde.sbatch"
 # The command both definitions run, after `python` (it will become `-m classgrade autograde`).
 AUTOGRADE = ["-m", "classgrade", "autograde"]
@@ -161,3 +167,105 @@ def test_the_array_task_maps_to_a_1_based_shard(first, task, count, shard, tmp_p
     }
     args = _run_with_stub(["bash", str(SBATCH), "kl", "--timeout-notebook", "300"], tmp_path, env, tmp_path)
     assert args == [*AUTOGRADE, "kl", "--shard", shard, "--jobs", "4", "--quiet", "--timeout-notebook", "300"]
+
+
+# --- JupyterHub on Kubernetes (Zero to JupyterHub) -------------------------------------------------
+
+
+def _coalesce(defaults: dict, values: dict) -> dict:
+    """Helm's merge of a chart's defaults with a values file: maps merge, anything else replaces, null removes."""
+    merged = dict(defaults)
+    for key, value in values.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _coalesce(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _schema_errors(values: dict) -> list[str]:
+    import json
+
+    import jsonschema
+
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    merged = _coalesce(yaml.safe_load((CHART / "values.yaml").read_text()), values)
+    return [
+        f"{'.'.join(map(str, error.path))}: {error.message}"
+        for error in jsonschema.Draft7Validator(schema).iter_errors(merged)
+    ]
+
+
+@pytest.fixture(scope="module")
+def hub_values() -> dict:
+    return yaml.safe_load(HUB_VALUES.read_text())
+
+
+def test_the_hub_values_are_valid_against_the_chart_schema(hub_values):
+    assert _schema_errors(hub_values) == []
+
+
+def test_a_misspelt_hub_value_is_caught(hub_values):
+    broken = yaml.safe_load(HUB_VALUES.read_text())
+    broken["singleuser"]["storage"]["capacty"] = broken["singleuser"]["storage"].pop("capacity")
+    assert any("capacty" in error for error in _schema_errors(broken))
+
+
+class _Group:
+    def __init__(self, name):
+        self.name = name
+
+
+class _Spawner:
+    """What the hook reads and writes of KubeSpawner."""
+
+    def __init__(self, groups):
+        self.user = type("User", (), {"groups": [_Group(name) for name in groups]})()
+        self.environment, self.volumes, self.volume_mounts = {"KEEP": "1"}, [], []
+
+
+def _hook(hub_values, monkeypatch):
+    from traitlets.config import Config
+
+    monkeypatch.setenv("GRADEBOOK_URL", "postgresql://grader@db/vae_course")
+    c = Config()
+    exec(hub_values["hub"]["extraConfig"]["course-roles"], {"c": c})
+    return c.KubeSpawner.pre_spawn_hook
+
+
+def test_the_instructor_gets_the_course_folder_the_grading_job_grades(hub_values, job, monkeypatch):
+    spawner = _Spawner(["instructors"])
+    _hook(hub_values, monkeypatch)(spawner)
+    assert spawner.environment == {
+        "KEEP": "1",
+        "JUPYTER_CONFIG_PATH": "/etc/jupyter/course/instructor",
+        "GRADEBOOK_URL": "postgresql://grader@db/vae_course",
+    }
+    [volume] = spawner.volumes
+    assert volume["persistentVolumeClaim"] == job["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]
+    files = hub_values["singleuser"]["extraFiles"]
+    assert (
+        f'c.CourseDirectory.root = "{spawner.volume_mounts[0]["mountPath"]}"'
+        in files["instructor-nbgrader"]["stringData"]
+    )
+    # the same gradebook as the grading Job's pods, and the same user (jovyan) on the shared volumes
+    hub_secret = hub_values["hub"]["extraEnv"]["GRADEBOOK_URL"]["valueFrom"]["secretKeyRef"]
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "GRADEBOOK_URL", "valueFrom": {"secretKeyRef": hub_secret}} in container["env"]
+    assert job["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 1000
+
+
+def test_students_get_no_formgrader_and_no_course_folder(hub_values, monkeypatch):
+    from classroom.prepare import INSTRUCTOR_LAB_PLUGINS, INSTRUCTOR_SERVER_EXTENSIONS
+
+    spawner = _Spawner(["students"])
+    _hook(hub_values, monkeypatch)(spawner)
+    assert spawner.environment == {"KEEP": "1", "JUPYTER_CONFIG_PATH": "/etc/jupyter/course/student"}
+    assert spawner.volumes == [] and spawner.volume_mounts == []
+    files = hub_values["singleuser"]["extraFiles"]
+    assert set(files["student-lab"]["data"]["disabledExtensions"]) == set(INSTRUCTOR_LAB_PLUGINS)
+    for extension in INSTRUCTOR_SERVER_EXTENSIONS:  # the same roles as the local hub's (scripts/classroom)
+        assert f'"{extension}": False' in files["student-server"]["stringData"]
+    assert 'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]' in files["student-nbgrader"]["stringData"]

@@ -136,8 +136,11 @@ def artifact_dir(nodeid: str) -> Path:
 
 
 @contextmanager
-def keep_on_failure(context, request, trace: bool = True) -> Iterator[None]:
+def keep_on_failure(context, request, trace: bool = True, label: str = "") -> Iterator[None]:
     """If the test fails, keep a screenshot of each page of ``context`` and (``trace``) its trace.
+
+    A test that drives several contexts at once (one per person on a hub) names each with ``label``:
+    its files go to a sub-folder of that name.
 
     Use it in a fixture around the test (``with keep_on_failure(...): yield``): whether the test
     failed is known only after it ran, from the report that the ``pytest_runtest_makereport`` hook
@@ -152,10 +155,10 @@ def keep_on_failure(context, request, trace: bool = True) -> Iterator[None]:
     finally:
         report = getattr(request.node, "report_call", None)
         failed = report is not None and report.failed
+        folder = artifact_dir(request.node.nodeid) / label
         if failed:
-            folder = artifact_dir(request.node.nodeid)
             folder.mkdir(parents=True, exist_ok=True)
             for number, page in enumerate(context.pages):
                 page.screenshot(path=folder / f"page-{number}.png", full_page=True)
         if trace:
-            context.tracing.stop(path=artifact_dir(request.node.nodeid) / "trace.zip" if failed else None)
+            context.tracing.stop(path=folder / "trace.zip" if failed else None)
