@@ -37,6 +37,14 @@ def kernels_import_the_test_course_checks():
     os.environ["PYTHONPATH"] = course.kernel_environ()["PYTHONPATH"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def english_unless_a_test_asks():
+    """Tests expect English feedback and labels: a ``VAE_COURSE_LANGUAGE`` in the developer's shell must not leak in."""
+    from vae_course.language import LANGUAGE_VARIABLE
+
+    os.environ.pop(LANGUAGE_VARIABLE, None)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test (``item.report_call``, ...), for fixtures that act on failure

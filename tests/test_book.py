@@ -244,6 +244,42 @@ def test_indonesian_edition_generates_indonesian_sentences(built_book, page, ind
     assert english not in indonesian_page, f"id/{page} shows the English generated text {english!r}"
 
 
+@pytest.mark.slow
+def test_indonesian_edition_writes_glued_numbers_the_indonesian_way(built_book):
+    """``{glue:text}`n_train:,``` reads 60,000 in English and 60.000 in Indonesian (locale/id/glossary.md)."""
+    from vae_course.language import as_written
+
+    def glued_numbers(language: str) -> list[str]:
+        text = (built_book / language / "book" / "01_fashion_mnist.html").read_text(encoding="utf-8")
+        return sorted(
+            v for v in re.findall(r'<span class="pasted-text">([^<]*)</span>', text) if re.fullmatch(r"[\d.,]+", v)
+        )
+
+    english, indonesian = glued_numbers("en"), glued_numbers("id")
+    assert any("," in v for v in english) and any("." in v for v in english), english
+    assert indonesian == sorted(as_written(v, "id") for v in english)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", ["60,000", "0.286", "abc", "True"]), ("id", ["60.000", "0,286", "abc", "True"])]
+)
+def test_glued_numbers_are_formatted_as_the_edition_writes(language, expected):
+    """book/_ext/translated_glue.py wraps myst-nb's formatting of ``{glue:text}``: numbers only."""
+    from importlib.util import module_from_spec, spec_from_file_location
+    from types import SimpleNamespace
+
+    from myst_nb.core.variables import format_plain_text
+
+    spec = spec_from_file_location("translated_glue", ROOT / "book" / "_ext" / "translated_glue.py")
+    extension = module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    app = SimpleNamespace(config=SimpleNamespace(language=language))
+    formatted = extension._as_the_edition_writes(format_plain_text, app)
+    assert [
+        formatted(text, spec) for text, spec in (("60000", ","), ("0.28645", ".3f"), ("'abc'", ""), ("True", ""))
+    ] == expected
+
+
 def test_site_takes_mathjax_from_itself():
     mathjax_path = CONFIG["sphinx"]["config"]["mathjax_path"]
     assert "://" not in mathjax_path and not mathjax_path.startswith("/"), (

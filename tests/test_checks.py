@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +15,8 @@ from exercise_support import answers
 from vae_course import checks, diffusion
 from vae_course.checks import vae_models
 from vae_course.checks.core import DTYPES, CheckFailure, device_dtypes
+from vae_course.checks.hints import HINTS, HINTS_ID
+from vae_course.language import LANGUAGE_VARIABLE
 
 MODEL_CHECKS = {"04_mlp_vae": ("MLPVAE", checks.check_mlp_vae), "05_conv_vae": ("ConvVAE", checks.check_conv_vae)}
 DESIGNS = [(assignment, design) for assignment, designs in answers.DESIGNS.items() for design in designs]
@@ -294,3 +299,112 @@ def test_the_table_of_checks_lists_every_check_with_its_parts():
     assert set(listed) == public
     for name, parts in listed.items():
         assert sorted(_model_parts(getattr(checks, name))) == sorted(parts), name
+
+
+# --------------------------------------------------------------------------- feedback in the student's language
+
+# Function words of English prose: an Indonesian message (code spans and names aside) has none.
+ENGLISH = re.compile(r"\b(the|should|got|expected|differs|does|not|with|of shape|on a|reaches|returned)\b")
+CODE = re.compile(r"`[^`]*`|\b\w+\([^()]*(\([^()]*\)[^()]*)*\)|\b\w*_\w*\b")  # inline code, calls, snake_case names
+
+
+def _untranslated_prose(path: Path) -> list[str]:
+    """String literals of ``path`` that read as English prose and sit outside ``t(english, indonesian)``.
+
+    Not messages, so left out: docstrings; the hint tables (tested below); strings compared with
+    ``in``/``==`` (PyTorch's own error texts); programmer errors (``ValueError``...); ``__main__``.
+    """
+    tree = ast.parse(path.read_text())
+    skip: set[int] = set()
+
+    def skip_all(node):
+        skip.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and body and isinstance(body[0], ast.Expr):
+            skip_all(body[0])
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in TRANSLATORS:
+            skip_all(node)
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            if getattr(node.exc.func, "id", "") in ("ValueError", "TypeError", "AssertionError", "KeyError"):
+                skip_all(node)
+        if isinstance(node, ast.Compare):
+            skip_all(node)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") in ("HINTS", "HINTS_ID"):
+            skip_all(node)
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            skip_all(node)
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(value) for value in node.values)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(value.value for value in node.values if isinstance(value, ast.Constant))
+        else:
+            continue
+        if re.search(r"\b[A-Za-z]+ [A-Za-z]{2,}\b", text):  # two words in a row
+            found.append(f"{path.name}:{node.lineno}: {text[:70]!r}")
+    return found
+
+
+# how the checks modules call vae_course.language.t (diffusion.py names it in_language: t is a step there)
+TRANSLATORS = {"t", "in_language"}
+
+
+def test_every_message_of_the_checks_has_an_indonesian_text():
+    folder = Path(checks.__file__).parent
+    found = [line for path in sorted(folder.glob("*.py")) for line in _untranslated_prose(path)]
+    assert found == [], "write these as t(english, indonesian) (vae_course.language):\n" + "\n".join(found)
+
+
+def test_every_hint_has_an_indonesian_text_with_the_same_code():
+    assert list(HINTS_ID) == list(HINTS)
+    for name, english in HINTS.items():
+        indonesian = HINTS_ID[name]
+        assert indonesian and indonesian != english, name
+        assert re.findall(r"`[^`]*`", indonesian) == re.findall(r"`[^`]*`", english), name
+        assert not ENGLISH.search(CODE.sub("", indonesian)), (name, indonesian)
+
+
+def _failures(mistake) -> list[CheckFailure]:
+    scope = answers.namespace(mistake.assignment, {mistake.cell: mistake.source})
+    found = []
+    for part in mistake.parts[:1]:
+        with pytest.raises(CheckFailure) as failure:
+            getattr(checks, mistake.check)(scope[mistake.cell], part=part)
+        found.append(failure.value)
+    return found
+
+
+@pytest.mark.parametrize("mistake", answers.MISTAKES, ids=[m.name for m in answers.MISTAKES])
+def test_a_failing_check_speaks_the_language_of_the_class_with_the_same_hint_name(monkeypatch, mistake):
+    monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
+    english = _failures(mistake)
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
+    indonesian = _failures(mistake)
+    for en, id_ in zip(english, indonesian):
+        assert en.hint == id_.hint == mistake.hint
+        assert str(en).endswith(f"\nHint [{mistake.hint}]: {HINTS[mistake.hint]}")
+        assert str(id_).endswith(f"\nPetunjuk [{mistake.hint}]: {HINTS_ID[mistake.hint]}")
+        assert id_.message != en.message
+        ours = id_.message.replace(str(getattr(id_, "error", "")), "")  # the student's exception speaks English
+        assert not ENGLISH.search(CODE.sub("", ours)), id_.message
+
+
+def test_english_feedback_is_unchanged_by_default(monkeypatch):
+    monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
+
+    def kl_divergence(mu, logvar):  # right values, no gradient
+        return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1).detach()
+
+    with pytest.raises(CheckFailure) as failure:
+        checks.check_kl_divergence(kl_divergence, part="gradients")
+    assert str(failure.value) == (
+        "The KL does not depend on mu and logvar through autograd (float32 on cpu, mu of shape (1, 1)).\n"
+        f"Hint [no-gradient]: {HINTS['no-gradient']}"
+    )

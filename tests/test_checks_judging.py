@@ -6,15 +6,20 @@ kernel (pass, or the same failure and hint), and must fail wrong answers whateve
 
 from __future__ import annotations
 
+import string
+
+import nbformat
 import pytest
 import torch
 from exercise_support import answers
 
 from classgrade.judge import read_records
 from classgrade.judge.channel import read_bytes
+from classgrade.judge.verdict import TEXTS, judge_notebook
 from vae_course import checks, diffusion, gaussian, losses
 from vae_course.checks import channel
 from vae_course.checks.judging import KERNEL_JUDGED
+from vae_course.language import LANGUAGE_VARIABLE
 
 CORRECT = {
     "check_kl_divergence": lambda mu, logvar: -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1),
@@ -351,3 +356,32 @@ def test_the_solutions_code_shows_neither_delegation_nor_tampering(assignment):
     for cell in answers.CORRECT[assignment]:
         passed, message = checks.judge(answers.CHECKS[cell], None, {}, code=code) or (False, "no answer")
         assert "delegat" not in message and "cannot trust" not in message, message
+
+
+# --------------------------------------------------------------------------- the language of the verdicts
+
+
+def _fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def test_the_courses_verdict_texts_translate_the_graders_own(monkeypatch):
+    monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
+    assert checks.verdict_texts() == TEXTS
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
+    indonesian = checks.verdict_texts()
+    assert set(indonesian) == set(TEXTS)
+    for key, english in TEXTS.items():
+        assert indonesian[key] != english and _fields(indonesian[key]) == _fields(english), key
+
+
+def test_the_judge_speaks_the_language_of_the_class(tmp_path, monkeypatch):
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
+    wrong, hint = WRONG["check_kl_divergence"]
+    kernel, answers = in_kernel(tmp_path, monkeypatch, "check_kl_divergence", wrong, "values")
+    assert not kernel[0] and f"\nPetunjuk [{hint}]: " in kernel[1]
+    assert checks.judge("check_kl_divergence", "values", answers) == kernel
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('checks.check_kl_divergence(kl, part="values")')])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_kl", "points": 1}
+    (overruled,) = judge_notebook(nb, {}, b"", "vae_course.checks")  # no answers: the cell did not run
+    assert overruled["message"] == "Penilai tidak dapat membaca jawaban yang dihitung sel ini: sel ini tidak berjalan."

@@ -269,7 +269,7 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     """
     from matplotlib.patches import Rectangle
 
-    from .language import t
+    from .language import number, t
 
     stamps, output = upsampling_stamps(layer, x)  # (H, W, H_full, W_full), (H_out, W_out)
     height, width = x.shape
@@ -280,13 +280,16 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1])
     left, middle = top.subfigures(1, 2, width_ratios=[1, 2])
     _value_grid(left.add_subplot(), x, vmax, f"{height} × {width}", fontsize=11)
-    left.suptitle(t("1. the input", "1. masukan"), fontsize=11)
+    left.suptitle(t("1. the input", "1. input"), fontsize=11)
     for (i, j), ax in zip(np.ndindex(height, width), middle.subplots(height, width, squeeze=False).flat):
         _value_grid(
             ax,
             stamps[i, j],
             vmax,
-            t(f"cell ({i}, {j}): {x[i, j].item():g} × kernel", f"sel ({i}, {j}): {x[i, j].item():g} × kernel"),
+            t(
+                f"cell ({i}, {j}): {x[i, j].item():g} × kernel",
+                f"sel ({i}, {j}): {number(x[i, j].item(), 'g')} × kernel",
+            ),
             fontsize=8,
         )
     middle.suptitle(
@@ -299,7 +302,7 @@ def upsampling_figure(layer: torch.nn.ConvTranspose2d, x: torch.Tensor):
     ax = bottom.add_subplot()
     sizes = t(
         f"sum {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (dashed)",
-        f"jumlah {full.shape[0]} × {full.shape[1]}; keluaran {output.shape[0]} × {output.shape[1]} (putus-putus)",
+        f"jumlah {full.shape[0]} × {full.shape[1]}; output {output.shape[0]} × {output.shape[1]} (putus-putus)",
     )
     _value_grid(ax, full, vmax, sizes, fontsize=11)
     ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), output.shape[1], output.shape[0],
@@ -338,6 +341,9 @@ class FigureWithAlt:
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
         from IPython.core.pylabtools import print_figure
 
+        from .language import localize_numbers
+
+        localize_numbers(self.figure)  # tick labels in the language's number format (0,5 in Indonesian)
         png = print_figure(self.figure, "png", bbox_inches="tight", base64=True)  # as the inline backend draws it
         return {"image/png": png, "text/plain": self.alt}, {"image/png": {"alt": self.alt}}
 

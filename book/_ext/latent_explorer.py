@@ -35,7 +35,7 @@ MODELS = {"map": "conv_vae_2d", "sliders": "conv_vae_12d"}  # the kinds of box, 
 WORDS = {
     "map": {
         "map": ("Map of the test images' 2-D codes, one colour per class. Move over it to decode a point; click two points to interpolate between them.",
-                "Peta kode 2-D gambar uji, satu warna per kelas. Gerakkan penunjuk di atasnya untuk men-decode sebuah titik; klik dua titik untuk interpolasi di antaranya."),
+                "Peta kode 2-D gambar uji, satu warna per kelas. Gerakkan penunjuk di atasnya untuk men-decode satu titik; klik dua titik untuk interpolasi di antaranya."),
         "keys": ("Keys: arrows move the point (with Shift, faster), Home brings it back to the centre, Enter or Space picks it, Escape clears the picks.",
                  "Tombol: panah menggerakkan titik (dengan Shift, lebih cepat), Home mengembalikannya ke pusat, Enter atau Spasi memilihnya, Escape menghapus pilihan."),
         "image": ("The image decoded from the code z", "Gambar hasil decode dari kode z"),

@@ -9,16 +9,24 @@ This extension lets those lookups fall back to the page's own glue data, which m
 the executed notebook (``jupyter_execute/PAGE.glue.json``), the data it uses for ``path::key``.
 ``{glue:md}`` values are inserted as plain text: the chapters glue plain sentences and words; a value
 with Markdown markup is refused with a warning (a failure in the strict build).
+
+It also writes glued numbers as the edition's language does (``locale/id/glossary.md``): in the
+Indonesian edition, ``{glue:text}`n_train:,``` has a point between thousands (60.000) and
+``{glue:text}`mean_pixel:.3f``` a decimal comma, in every paragraph, translated or not
+(``vae_course.language.as_written``). Glued text that is not a
+number, and ``{glue:md}`` sentences (which the chapters' code writes in the language already), stay
+as they are.
 """
 
 from __future__ import annotations
 
 import re
+from ast import literal_eval
 from types import SimpleNamespace
 
 from docutils import nodes
 from myst_nb.core.render import NbElementRenderer
-from myst_nb.ext.glue import directives, roles
+from myst_nb.ext.glue import crossref, directives, roles
 from myst_nb.ext.glue.crossref import read_glue_cache
 from myst_nb.ext.glue.utils import RetrievalError, VariableOutput
 
@@ -60,7 +68,26 @@ def _with_page_fallback(retrieve):
     return retrieve_glue_data
 
 
+def _as_the_edition_writes(format_plain_text, app):
+    """myst-nb's ``format_plain_text``, with numbers written in the language of the edition being built."""
+    from vae_course.language import as_written
+
+    def format_number(text: str, fmt_spec: str) -> str:
+        formatted = format_plain_text(text, fmt_spec)
+        try:
+            value = literal_eval(text)
+        except (SyntaxError, ValueError):
+            return formatted
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return formatted
+        return as_written(formatted, app.config.language or "en")
+
+    return format_number
+
+
 def setup(app):
     roles.retrieve_glue_data = _with_page_fallback(roles.retrieve_glue_data)
     directives.retrieve_glue_data = _with_page_fallback(directives.retrieve_glue_data)
+    roles.format_plain_text = _as_the_edition_writes(roles.format_plain_text, app)
+    crossref.format_plain_text = _as_the_edition_writes(crossref.format_plain_text, app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

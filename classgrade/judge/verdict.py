@@ -18,6 +18,11 @@ displayed and in whatever order:
 * a test cell that calls a check keeps no result: nothing it displayed can be read as a grade;
 * a test cell that failed in the kernel keeps no result either (failing cannot earn anything);
 * a test cell the kernel passed and the judge failed shows the judge's error instead of its outputs.
+
+The judge's own verdicts (answers it could not read, a check it could not judge) are
+:data:`TEXTS`; a course whose students read another language gives its checks module a
+function ``verdict_texts() -> {key: template}``, called at each judging, whose templates replace
+those of the same key (with the same ``{fields}``). A failing or malformed one leaves the English.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ ENAME = "CheckFailure"
 RESULTS = ("execute_result",)  # the outputs nbgrader reads as a grade (display_data it ignores)
 
 # What the judge writes in a failed cell, and so what the student reads in the feedback: every
-# sentence of the judge is here, to be translated in one place.
-TEXTS = {
+# sentence of the judge is here, to be translated in one place (the course's verdict_texts()).
+TEXTS = {  # key -> template (str.format)
     "unreadable": "The grader could not read the answers this cell computed: {error}.",
     "not-run": "the cell did not run",
     "judge-failed": "The grader could not judge {check} ({part}): {error}",
@@ -73,7 +78,7 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
     Returns:
         One ``{"cell": grade_id, "message": ...}`` per cell the kernel passed and the judge failed.
     """
-    judge, names = _course_judge(checks_module)
+    judge, names, texts = _course_judge(checks_module)
     overruled = []
     for index, cell in enumerate(nb.cells):
         if not _carries_tests(cell):
@@ -84,7 +89,7 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
             cell.outputs = [o for o in cell.outputs if o.output_type not in RESULTS]
         if failed or not calls or judge is None:
             continue  # not a judged cell, or the kernel already failed it: a student cannot gain by failing
-        message = _verdict(judge, calls, spans.get(index), data, _code_above(nb, index))
+        message = _verdict(judge, calls, spans.get(index), data, _code_above(nb, index), texts)
         if message is not None:
             grade_id = cell.metadata["nbgrader"].get("grade_id", str(index))
             error = nbformat.v4.new_output("error", ename=ENAME, evalue=message, traceback=[f"{ENAME}: {message}"])
@@ -94,31 +99,47 @@ def judge_notebook(nb, spans: dict[int, tuple[int, int]], data: bytes | ChannelE
 
 
 def _course_judge(checks_module: str):
-    """The checks module's ``judge`` (None if it has none) and the names of its public functions."""
+    """The checks module's ``judge`` (None if it has none), its public functions' names, the verdicts' texts."""
     if not checks_module:
-        return None, set()
+        return None, set(), dict(TEXTS)
     module = importlib.import_module(checks_module)
     judge = getattr(module, "judge", None)
-    names = {n for n in dir(module) if not n.startswith("_") and n != "judge" and callable(getattr(module, n))}
-    return judge, names
+    hooks = ("judge", "verdict_texts")
+    names = {n for n in dir(module) if not n.startswith("_") and n not in hooks and callable(getattr(module, n))}
+    return judge, names, verdict_texts(module)
 
 
-def _verdict(judge, calls, span, data, code: list[str]) -> str | None:
+def verdict_texts(module) -> dict[str, str]:
+    """:data:`TEXTS`, with the templates the course's ``module.verdict_texts()`` gives instead."""
+    texts = dict(TEXTS)
+    hook = getattr(module, "verdict_texts", None)
+    try:
+        course = hook() if callable(hook) else {}
+        for key, template in dict(course).items():
+            if key in texts and isinstance(template, str):
+                template.format(error="", check="", part="")  # a template with other fields is refused
+                texts[key] = template
+    except Exception:  # noqa: BLE001 (a translation must never change a verdict: the English stands)
+        return dict(TEXTS)
+    return texts
+
+
+def _verdict(judge, calls, span, data, code: list[str], texts: dict[str, str]) -> str | None:
     """None if every call passes; else the first failure's message."""
     try:
         if isinstance(data, ChannelError):
             raise data
         if span is None:
-            raise ChannelError(TEXTS["not-run"])
+            raise ChannelError(texts["not-run"])
         answers = read_records(data[span[0] : span[1]])
     except ChannelError as error:
-        return TEXTS["unreadable"].format(error=error)
+        return texts["unreadable"].format(error=error)
     takes_code = _takes_code(judge)
     for check, part in calls:
         try:
             outcome = judge(check, part, answers, code=code) if takes_code else judge(check, part, answers)
         except Exception as error:  # the judge tripped over strange answers: they do not pass
-            return TEXTS["judge-failed"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
+            return texts["judge-failed"].format(check=check, part=part, error=f"{type(error).__name__}: {error}")
         if outcome is not None and not outcome[0]:
             return str(outcome[1])
     return None

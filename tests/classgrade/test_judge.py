@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import nbformat
 import numpy as np
@@ -11,7 +13,7 @@ from autograde_support import kl_checks
 
 from classgrade.judge import ChannelError, read_records, write_record
 from classgrade.judge.channel import read_bytes
-from classgrade.judge.verdict import checks_calls, judge_notebook
+from classgrade.judge.verdict import TEXTS, checks_calls, judge_notebook
 
 
 def test_records_round_trip_arrays_and_json(tmp_path):
@@ -173,3 +175,25 @@ def test_a_test_cell_without_checks_keeps_nbgraders_partial_credit():
     source = "1.5  # plain nbgrader partial credit: the cell's value"
     assert _graded([nbformat.v4.new_output("execute_result", data={"text/plain": "1.5"})], None, source) == 1.5
     assert _graded([NUMBER, ERROR], None, source) == 0  # but not once it failed
+
+
+def _course(monkeypatch, verdict_texts) -> str:
+    """A checks module like ``kl_checks`` whose ``verdict_texts()`` translates the judge's verdicts."""
+    module = types.ModuleType("translated_kl_checks")
+    module.check_kl, module.judge, module.verdict_texts = kl_checks.check_kl, kl_checks.judge, verdict_texts
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    return module.__name__
+
+
+def test_a_course_can_translate_the_judges_own_verdicts(monkeypatch):
+    texts = {"unreadable": "Jawaban sel ini tidak terbaca: {error}.", "not-run": "sel ini tidak berjalan"}
+    nb = _notebook(kernel_error=False)
+    (overruled,) = judge_notebook(nb, {}, b"", _course(monkeypatch, lambda: texts))
+    assert overruled["message"] == "Jawaban sel ini tidak terbaca: sel ini tidak berjalan."
+    assert nb.cells[0].outputs[0].evalue == overruled["message"]
+
+
+@pytest.mark.parametrize("texts", [lambda: {"unreadable": "{answers}"}, lambda: 1 / 0, lambda: ["unreadable"]])
+def test_a_broken_translation_leaves_the_english_verdict(monkeypatch, texts):
+    (overruled,) = judge_notebook(_notebook(kernel_error=False), {}, b"", _course(monkeypatch, texts))
+    assert overruled["message"] == TEXTS["unreadable"].format(error=TEXTS["not-run"])

@@ -15,6 +15,9 @@ Under classgrade, each check also sends what the student's code returned to the 
 :func:`judge` replays the same check on it in a process the student's code never ran in
 (:mod:`.judging`, :mod:`.channel`): changing the kernel cannot change that verdict.
 
+Messages, hints and the grader's own verdicts (:func:`verdict_texts`) are in the language of
+``VAE_COURSE_LANGUAGE`` (English or Indonesian, :mod:`vae_course.language`); hint names stay English.
+
 | exercise | check | parts |
 |---|---|---|
 | ``reconstruction_loss`` | :func:`check_reconstruction_loss` | shapes, values, gradients |
@@ -61,7 +64,7 @@ from .diffusion import (  # assignment 10
 )
 from .gaussian import check_kl_divergence, check_reparameterize
 from .hints import HINTS
-from .judging import judge
+from .judging import judge, verdict_texts
 from .latent import (
     check_encode_means,
     check_linear_interpolation,
@@ -104,4 +107,5 @@ __all__ = [
     "check_traverse",
     "check_tsne_embedding",
     "judge",
+    "verdict_texts",
 ]

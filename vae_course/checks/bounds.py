@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from .. import evaluate, gaussian, models
+from ..language import t
 from ..losses import reconstruction_loss
 from .core import (
     DTYPES,
@@ -113,13 +114,14 @@ def check_kl_diagonal_gaussians(kl_diagonal_gaussians: Callable, part: str | Non
             inputs = [t.clone().requires_grad_() for t in inputs]
             kl = expect_shape(student(*inputs), inputs[0].shape[:1], what, case, _kl_shape_hint)
             if not kl.requires_grad:
-                raise CheckFailure(
+                message = t(
                     f"The KL does not depend on its inputs through autograd ({case}).",
-                    hint="no-gradient",
+                    f"KL tidak bergantung pada inputnya melalui autograd ({case}).",
                 )
+                raise CheckFailure(message, hint="no-gradient")
             got = gradients(kl, inputs)
             expected = gradients(gaussian.kl_diagonal_gaussians(*inputs), inputs)
-            expect_gradients(got, expected, ("mu_q", "logvar_q", "mu_p", "logvar_p"), "the KL", case)
+            expect_gradients(got, expected, ("mu_q", "logvar_q", "mu_p", "logvar_p"), t("the KL", "KL"), case)
 
     run_parts(
         "kl_diagonal_gaussians",
@@ -222,7 +224,10 @@ def check_log_importance_weights(log_importance_weights: Callable, part: str | N
                 if isinstance(got, torch.Tensor) and not close(got, expected):
                     again = student(model, x, eps.shape[0], eps=eps)
                     if not close(got, again):
-                        message = f"log_importance_weights gave two different results for the same eps ({case})."
+                        message = t(
+                            f"log_importance_weights gave two different results for the same eps ({case}).",
+                            f"log_importance_weights memberi dua hasil yang berbeda untuk eps yang sama ({case}).",
+                        )
                         raise CheckFailure(message, hint="eps-ignored")
                 if close(got, other_constant):
                     mistakes["log-2pi"] = other_constant
@@ -297,9 +302,11 @@ def check_log_mean_exp(log_mean_exp: Callable, part: str | None = None) -> None:
                     isinstance(got, torch.Tensor) and got.shape == expected.shape and not torch.isfinite(got).all()
                 )
                 if overflowed and torch.isfinite(expected).all():
-                    message = (
+                    message = t(
                         f"{what} returned inf or NaN for log weights around {offset:g} nats ({case}), "
-                        "where the result is finite."
+                        "where the result is finite.",
+                        f"{what} mengembalikan inf atau NaN untuk log bobot sekitar {offset:g} nat ({case}), "
+                        "padahal hasilnya berhingga.",
                     )
                     raise CheckFailure(message, hint="log-mean-exp-overflow")
                 expect_close(got, expected, what, case, mistakes, shape_hint_for(values, dim))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from .. import evaluate, gaussian
+from ..language import t
 from .core import (
     CheckFailure,
     Student,
@@ -83,13 +84,14 @@ def check_kl_per_dimension(kl_per_dimension: Callable, part: str | None = None) 
                 _per_dimension_hint(*mu.shape),
             )
             if not kl.requires_grad:
-                raise CheckFailure(
+                message = t(
                     f"The KL does not depend on mu and logvar through autograd ({case}).",
-                    hint="no-gradient",
+                    f"KL tidak bergantung pada mu dan logvar melalui autograd ({case}).",
                 )
+                raise CheckFailure(message, hint="no-gradient")
             got = gradients(kl, [mu, logvar])
             expected = gradients(gaussian.kl_per_dimension(mu, logvar), [mu, logvar])
-            expect_gradients(got, expected, ("mu", "logvar"), "the KL", case)
+            expect_gradients(got, expected, ("mu", "logvar"), t("the KL", "KL"), case)
 
     run_parts(
         "kl_per_dimension",
@@ -122,11 +124,14 @@ def posterior_means(seed: int, images: int = 300, dims: int = len(VARIANCES)) ->
 
 def _mask(got, what: str, case: str, dims: int) -> torch.Tensor:
     if not isinstance(got, torch.Tensor) or got.dim() == 0:
-        raise CheckFailure(
-            f"{what} should return a mask of shape ({dims},), one entry per dimension, "
-            f"got {type(got).__name__}{'' if not isinstance(got, torch.Tensor) else ' of shape ()'}.",
-            hint="au-mask",
+        kind = type(got).__name__
+        if isinstance(got, torch.Tensor):
+            kind += t(" of shape ()", " berbentuk ()")
+        message = t(
+            f"{what} should return a mask of shape ({dims},), one entry per dimension, got {kind}.",
+            f"{what} seharusnya mengembalikan mask berbentuk ({dims},), satu entri per dimensi, didapat {kind}.",
         )
+        raise CheckFailure(message, hint="au-mask")
     return got
 
 
@@ -169,10 +174,11 @@ def check_active_units(active_units: Callable, part: str | None = None) -> None:
                     (name for name, wrong in mistakes.items() if wrong is not None and torch.equal(got, wrong)),
                     None,
                 )
-                raise CheckFailure(
-                    f"{what} marks {int(got.sum())} of {mu.shape[1]} dimensions active; the reference "
-                    f"marks {int(expected.sum())} ({case}).",
-                    hint=hint,
+                marked, dims, reference = int(got.sum()), mu.shape[1], int(expected.sum())
+                message = t(
+                    f"{what} marks {marked} of {dims} dimensions active; the reference marks {reference} ({case}).",
+                    f"{what} menandai {marked} dari {dims} dimensi sebagai aktif; acuan menandai {reference} ({case}).",
                 )
+                raise CheckFailure(message, hint=hint)
 
     run_parts("active_units", {"shapes": shapes, "values": values}, part)

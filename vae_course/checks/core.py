@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from ..language import t
 from . import judging
 from .delegation import ReferenceCalled, WatchRemoved, find_delegation, forbid, forbidden
 from .hints import hint as hint_text
@@ -52,7 +53,7 @@ class CheckFailure(AssertionError):
         self.hint = hint
         self.message = message
         if hint is not None:
-            message = f"{message}\nHint [{hint}]: {hint_text(hint)}"
+            message = f"{message}\n{t('Hint', 'Petunjuk')} [{hint}]: {hint_text(hint)}"
         super().__init__(message)
 
     def _render_traceback_(self) -> list[str]:
@@ -94,7 +95,8 @@ def dtype_name(dtype: torch.dtype) -> str:
 
 def describe(dtype: torch.dtype, device: torch.device, **shapes: tuple) -> str:
     """How a message names a hidden input: dtype, device and shapes, never values."""
-    parts = [f"{dtype_name(dtype)} on {device.type}"] + [f"{name} of shape {tuple(v)}" for name, v in shapes.items()]
+    parts = [t(f"{dtype_name(dtype)} on {device.type}", f"{dtype_name(dtype)} di {device.type}")]
+    parts += [t(f"{name} of shape {tuple(v)}", f"{name} berbentuk {tuple(v)}") for name, v in shapes.items()]
     return ", ".join(parts)
 
 
@@ -133,7 +135,8 @@ def _student_frames(err: BaseException) -> str:
     for frame in traceback.extract_tb(err.__traceback__):
         filename = frame.filename if frame.filename.startswith("<") else str(Path(frame.filename).resolve())
         if not filename.startswith(LIBRARY_DIRS + ("<frozen",)):
-            lines.append(f"  in {frame.name}, line {frame.lineno}" + (f": {frame.line.strip()}" if frame.line else ""))
+            where = t(f"in {frame.name}, line {frame.lineno}", f"di {frame.name}, baris {frame.lineno}")
+            lines.append(f"  {where}" + (f": {frame.line.strip()}" if frame.line else ""))
     return "\n".join(lines[-3:])
 
 
@@ -155,12 +158,17 @@ class Student:
         self.obj, self.name, self.references = obj, name, forbidden(name, references)
         self.case = ""  # the hidden input now running, as describe() wrote it; set by the checks
         if not callable(obj):
-            kind = "class" if name[0].isupper() else "function"
-            raise CheckFailure(f"{name} should be a {kind}, got {type(obj).__name__}.")
+            kind = t("class", "kelas") if name[0].isupper() else t("function", "fungsi")
+            got = type(obj).__name__
+            raise CheckFailure(t(f"{name} should be a {kind}, got {got}.", f"{name} seharusnya {kind}, didapat {got}."))
         used = judging.judge_source(name, self.references) if judging.replaying() else None
         used = used or find_delegation(obj, self.references)
         if used:
-            raise CheckFailure(f"{name} delegates to the reference implementation: {used}.", hint="delegation")
+            message = t(
+                f"{name} delegates to the reference implementation: {used}.",
+                f"{name} menyerahkan pekerjaannya kepada implementasi acuan: {used}.",
+            )
+            raise CheckFailure(message, hint="delegation")
 
     def __call__(self, *args, **kwargs):
         """Call the student's function (or class, to build a model)."""
@@ -184,25 +192,35 @@ class Student:
 
     def _run(self, fn: Callable, *args, **kwargs):
         label = self.name if fn is self.obj else f"{self.name}.{getattr(fn, '__name__', 'call')}"
-        where = f" on a hidden input ({self.case})" if self.case else ""
+        where = t(f" on a hidden input ({self.case})", f" pada input tersembunyi ({self.case})") if self.case else ""
         try:
             with quiet(), forbid(self.references) as calls:
                 try:
                     out = fn(*args, **kwargs)
                 except NotImplementedError:
-                    message = f"{label} is not written yet: it raises NotImplementedError."
+                    message = t(
+                        f"{label} is not written yet: it raises NotImplementedError.",
+                        f"{label} belum ditulis: fungsi itu memunculkan NotImplementedError.",
+                    )
                     raise CheckFailure(message, hint="not-implemented") from None
                 except ReferenceCalled:
                     out = None  # recorded in calls
                 except Exception as err:  # the student's bug: report it with their own lines
                     lines = _student_frames(err)
-                    message = f"{label} raised {type(err).__name__}{where}: {err}" + (f"\n{lines}" if lines else "")
+                    raised = t(f"{label} raised", f"{label} memunculkan")
+                    message = f"{raised} {type(err).__name__}{where}: {err}" + (f"\n{lines}" if lines else "")
                     raise StudentError(message, err) from None
         except WatchRemoved:
-            message = f"{label} removed the grader's watch for delegation (sys.setprofile), so it cannot be checked."
+            message = t(
+                f"{label} removed the grader's watch for delegation (sys.setprofile), so it cannot be checked.",
+                f"{label} menghapus pengawasan penilai atas delegasi (sys.setprofile), sehingga tidak dapat diperiksa.",
+            )
             raise CheckFailure(message, hint="delegation") from None
         if calls:  # even when the student's code caught the tripwire's exception
-            message = f"{label} calls vae_course's {calls[0]}, the reference you are asked to write."
+            message = t(
+                f"{label} calls vae_course's {calls[0]}, the reference you are asked to write.",
+                f"{label} memanggil {calls[0]} dari vae_course, acuan yang justru diminta untuk Anda tulis.",
+            )
             raise CheckFailure(message, hint="delegation")
         return out
 
@@ -228,7 +246,10 @@ def close(got, expected: torch.Tensor, slack: float = 1.0) -> bool:
 
 def expect_tensor(got, what: str) -> torch.Tensor:
     if not isinstance(got, torch.Tensor):
-        raise CheckFailure(f"{what} should be a torch.Tensor, got {type(got).__name__}.")
+        kind = type(got).__name__
+        raise CheckFailure(
+            t(f"{what} should be a torch.Tensor, got {kind}.", f"{what} seharusnya torch.Tensor, didapat {kind}.")
+        )
     return got
 
 
@@ -237,7 +258,11 @@ def expect_shape(got, shape: tuple, what: str, case: str, shape_hint: Callable[[
     got = expect_tensor(got, what)
     if tuple(got.shape) != tuple(shape):
         hint = shape_hint(tuple(got.shape)) if shape_hint else None
-        message = f"{what} has the wrong shape ({case}): expected {tuple(shape)}, got {tuple(got.shape)}."
+        expected, wrong = tuple(shape), tuple(got.shape)
+        message = t(
+            f"{what} has the wrong shape ({case}): expected {expected}, got {wrong}.",
+            f"Bentuk {what} salah ({case}): seharusnya {expected}, didapat {wrong}.",
+        )
         raise CheckFailure(message, hint=hint)
     return got
 
@@ -246,10 +271,17 @@ def expect_like(got, like: torch.Tensor, what: str, case: str, shape_hint=None) 
     """``got`` is a tensor with the shape, dtype and device of ``like`` (values not compared)."""
     got = expect_shape(got, like.shape, what, case, shape_hint)
     if got.device.type != like.device.type:
-        message = f"{what} is on {got.device.type}, the inputs on {like.device.type} ({case})."
+        message = t(
+            f"{what} is on {got.device.type}, the inputs on {like.device.type} ({case}).",
+            f"{what} berada di {got.device.type}, sedangkan input di {like.device.type} ({case}).",
+        )
         raise CheckFailure(message, hint="wrong-device")
     if got.dtype != like.dtype:
-        message = f"{what} has dtype {dtype_name(got.dtype)}, expected {dtype_name(like.dtype)} ({case})."
+        wrong, expected = dtype_name(got.dtype), dtype_name(like.dtype)
+        message = t(
+            f"{what} has dtype {wrong}, expected {expected} ({case}).",
+            f"{what} ber-dtype {wrong}, seharusnya {expected} ({case}).",
+        )
         raise CheckFailure(message, hint="wrong-dtype")
     return got
 
@@ -259,8 +291,11 @@ def expect_gradients(got, expected, names, of: str, case: str) -> None:
     quantity ("the KL"), ``names`` the inputs in order ("mu", "logvar")."""
     for name, g, e in zip(names, got, expected):
         if g is None:
-            raise CheckFailure(f"No gradient reaches {name} ({case}).", hint="no-gradient")
-        expect_close(g, e, f"the gradient of {of} with respect to {name}", case)
+            raise CheckFailure(
+                t(f"No gradient reaches {name} ({case}).", f"Tidak ada gradien yang sampai ke {name} ({case})."),
+                hint="no-gradient",
+            )
+        expect_close(g, e, t(f"the gradient of {of} with respect to {name}", f"gradien {of} terhadap {name}"), case)
 
 
 def expect_close(got, expected: torch.Tensor, what: str, case: str, candidates=None, shape_hint=None) -> None:
@@ -284,11 +319,13 @@ def expect_close(got, expected: torch.Tensor, what: str, case: str, candidates=N
     error = (got.detach() - expected.detach()).abs().nan_to_num(nan=float("inf"))
     largest = error.max().item() if error.numel() else 0.0
     allowed = tolerance(expected).max().item() if expected.numel() else 0.0
-    raise CheckFailure(
+    message = t(
         f"{what} differs from the reference on a hidden input ({case}): the shape is right, "
         f"the largest absolute error is {largest:.3g} (allowed: {allowed:.1g}).",
-        hint=hint,
+        f"{what} berbeda dari acuan pada input tersembunyi ({case}): bentuknya benar, "
+        f"galat mutlak terbesarnya {largest:.3g} (yang diizinkan: {allowed:.1g}).",
     )
+    raise CheckFailure(message, hint=hint)
 
 
 def gradients(output: torch.Tensor, inputs: list[torch.Tensor], seed: int = 0) -> list[torch.Tensor | None]:
@@ -355,7 +392,11 @@ def run_parts(exercise: str, parts: dict[str, Callable[[], None]], part: str | N
         except Exception as err:
             _clear_cell_output()
             error = f"{type(err).__name__}: {err}"
-            raise CheckFailure(f"The {exercise} check ({name}) could not use what your code returned: {error}") from err
+            message = t(
+                f"The {exercise} check ({name}) could not use what your code returned: {error}",
+                f"Pemeriksaan {exercise} ({name}) tidak dapat memakai apa yang dikembalikan kode Anda: {error}",
+            )
+            raise CheckFailure(message) from err
 
 
 def _clear_cell_output() -> None:

@@ -32,6 +32,8 @@ import sys
 import types
 from collections.abc import Iterator
 
+from ..language import t
+
 PACKAGE = __name__.split(".")[0]  # the reference package: vae_course
 
 # Library functions that compute what an exercise asks for under another name (by behaviour: given
@@ -261,9 +263,19 @@ def find_delegation(obj, references) -> str | None:
     """
     search = _Search(tuple(references))
     if search.is_reference(obj):
-        return "it is the reference itself, imported from vae_course instead of written"
+        return t(
+            "it is the reference itself, imported from vae_course instead of written",
+            "jawabannya adalah acuan itu sendiri, diimpor dari vae_course alih-alih ditulis",
+        )
     why = search.why(obj, depth=0)
-    return None if why is None else why if why.startswith("it ") else f"its code {why}"
+    if why is None:
+        return None
+    return why if why.startswith(_it()) else t(f"its code {why}", f"kodenya {why}")
+
+
+def _it() -> str:
+    """How a phrase about the answer itself begins ("it subclasses ..."), in the class's language."""
+    return t("it ", "jawabannya ")
 
 
 class _Search:
@@ -287,11 +299,14 @@ class _Search:
         if isinstance(obj, type):
             for ref in self.references:
                 if isinstance(ref, type) and issubclass(obj, ref):
-                    return f"it subclasses vae_course's {ref.__name__}"
+                    return t(
+                        f"it subclasses vae_course's {ref.__name__}",
+                        f"jawabannya subkelas {ref.__name__} dari vae_course",
+                    )
         for fn in _functions_of(obj):
             label = reference_code_label(fn.__code__, self.references)
             if label is not None:
-                return f"carries the code of vae_course's {label}"
+                return t(f"carries the code of vae_course's {label}", f"membawa kode {label} dari vae_course")
             for name, value in _loaded_objects(fn):
                 found = self._through(name, value, depth)
                 if found:
@@ -304,12 +319,19 @@ class _Search:
 
     def _through(self, name: str, value, depth: int) -> str | None:
         if self.is_reference(value):
-            return f"uses {name}"
+            return t(f"uses {name}", f"memakai {name}")
         if isinstance(value, types.CodeType):
             label = reference_code_label(value, self.references)
-            return None if label is None else f"uses {name}, the code of vae_course's {label}"
+            if label is None:
+                return None
+            return t(
+                f"uses {name}, the code of vae_course's {label}", f"memakai {name}, yaitu kode {label} dari vae_course"
+            )
         inner = self.why(value, depth + 1)
-        return None if inner is None else f"uses {name}, which {inner.removeprefix('it ')}"
+        if inner is None:
+            return None
+        inner = inner.removeprefix(_it())
+        return t(f"uses {name}, which {inner}", f"memakai {name}, yang {inner}")
 
 
 def _walkable(obj) -> bool:
@@ -337,22 +359,23 @@ def _parts_of(obj) -> Iterator[tuple[str, object]]:
     """What a wrapper holds: a partial's function and arguments, a bound method's function and owner,
     a class's bases and callable attributes, a callable instance's class, a decorator's function."""
     if isinstance(obj, functools.partial):
-        yield "a functools.partial of it", obj.func
-        yield from (("a partial's argument", a) for a in (*obj.args, *(obj.keywords or {}).values()))
+        yield t("a functools.partial of it", "functools.partial darinya"), obj.func
+        argument = t("a partial's argument", "argumen partial")
+        yield from ((argument, a) for a in (*obj.args, *(obj.keywords or {}).values()))
     elif isinstance(obj, types.MethodType):
-        yield "a bound method of it", obj.__func__
-        yield "the bound method's object", obj.__self__
+        yield t("a bound method of it", "metode terikatnya"), obj.__func__
+        yield t("the bound method's object", "objek metode terikat itu"), obj.__self__
     elif isinstance(obj, type):
         for base in obj.__bases__:
-            yield f"the base class {base.__name__}", base
+            yield t(f"the base class {base.__name__}", f"kelas dasar {base.__name__}"), base
         for attr, value in vars(obj).items():
             if callable(value) and not isinstance(value, types.FunctionType):
-                yield f"its attribute {attr}", value
+                yield t(f"its attribute {attr}", f"atributnya {attr}"), value
     elif callable(obj) and not isinstance(obj, types.FunctionType):
-        yield "its class", type(obj)
+        yield t("its class", "kelasnya"), type(obj)
     wrapped = None if isinstance(obj, type) else inspect.getattr_static(obj, "__wrapped__", None)
     if wrapped is not None:
-        yield "the function it wraps", wrapped
+        yield t("the function it wraps", "fungsi yang dibungkusnya"), wrapped
 
 
 def _functions_of(obj) -> Iterator[types.FunctionType]:
@@ -391,10 +414,10 @@ def _loaded_objects(fn: types.FunctionType) -> Iterator[tuple[str, object]]:
             if chain is not None:
                 yield chain
     for value in (fn.__defaults__ or ()) + tuple((fn.__kwdefaults__ or {}).values()):
-        yield ("a default argument", value)
+        yield (t("a default argument", "argumen bawaan"), value)
     for cell in fn.__closure__ or ():  # closures of nested functions and the wrapped function of a decorator
         if _filled(cell) and callable(cell.cell_contents):
-            yield ("a closure variable", cell.cell_contents)
+            yield (t("a closure variable", "variabel closure"), cell.cell_contents)
 
 
 def _attribute(obj, name: str):

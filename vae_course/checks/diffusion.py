@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .. import diffusion
+from ..language import t as in_language  # t is the diffusion step here
 from .core import (
     CheckFailure,
     Student,
@@ -54,7 +55,11 @@ def schedule_inputs(seed: int = 0) -> Iterator[tuple[torch.Tensor, str]]:
     for device, dtype in device_dtypes():
         for k, (schedule, timesteps) in enumerate(SCHEDULE_CASES):
             betas = hidden_betas(schedule, timesteps, seed + k).to(device, dtype)
-            yield betas, describe(dtype, device, betas=betas.shape) + f", {schedule} schedule"
+            yield (
+                betas,
+                describe(dtype, device, betas=betas.shape)
+                + in_language(f", {schedule} schedule", f", jadwal {schedule}"),
+            )
 
 
 def noising_inputs(seed: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, str]]:
@@ -192,7 +197,10 @@ def check_q_sample(q_sample: Callable, part: str | None = None) -> None:
             if isinstance(got, torch.Tensor) and not close(got, expected):
                 again = run(x0, t, alpha_bar, noise)
                 if not close(got, again):
-                    message = f"q_sample gave two different x_t for the same x0, t and noise ({case})."
+                    message = in_language(
+                        f"q_sample gave two different x_t for the same x0, t and noise ({case}).",
+                        f"q_sample memberi dua x_t yang berbeda untuk x0, t, dan noise yang sama ({case}).",
+                    )
                     raise CheckFailure(message, hint="noise-ignored")
             expect_close(got, expected, what, case, q_sample_mistakes(x0, t, alpha_bar, noise), _broadcast_hint)
 
@@ -254,11 +262,14 @@ def check_noise_prediction_loss(noise_prediction_loss: Callable, part: str | Non
             predicted = predicted.clone().requires_grad_()
             loss = expect_shape(student(predicted, noise), (), what, case, _scalar_hint)
             if not loss.requires_grad:
-                message = f"The loss does not depend on predicted_noise through autograd ({case})."
+                message = in_language(
+                    f"The loss does not depend on predicted_noise through autograd ({case}).",
+                    f"Loss tidak bergantung pada predicted_noise melalui autograd ({case}).",
+                )
                 raise CheckFailure(message, hint="no-gradient")
             got = gradients(loss, [predicted])
             expected = gradients(diffusion.noise_prediction_loss(predicted, noise), [predicted])
-            expect_gradients(got, expected, ("predicted_noise",), "the loss", case)
+            expect_gradients(got, expected, ("predicted_noise",), in_language("the loss", "loss"), case)
 
     run_parts("noise_prediction_loss", {"shapes": shapes, "values": values, "gradients": gradient}, part)
 
@@ -324,7 +335,10 @@ def check_diffusion_loss(diffusion_loss: Callable, part: str | None = None) -> N
                 expect_shape(got, (), drawn, case, _scalar_hint)
                 again = student(model, x0, alpha_bar, generator=torch.Generator(device=x0.device).manual_seed(seed))
                 if not close(got, again):
-                    message = f"Two generators with the same seed gave two different losses ({case})."
+                    message = in_language(
+                        f"Two generators with the same seed gave two different losses ({case}).",
+                        f"Dua generator dengan seed yang sama memberi dua loss yang berbeda ({case}).",
+                    )
                     raise CheckFailure(message, hint="generator-ignored")
                 expected = _drawn(model, x0, alpha_bar, seed)
                 candidates = {
@@ -339,10 +353,14 @@ def check_diffusion_loss(diffusion_loss: Callable, part: str | None = None) -> N
             weights = list(model.parameters())
             loss = expect_shape(student(model, x0, alpha_bar, t=t, noise=noise), (), what, case, _scalar_hint)
             if not loss.requires_grad:
-                message = f"The loss does not depend on the model's weights through autograd ({case})."
+                message = in_language(
+                    f"The loss does not depend on the model's weights through autograd ({case}).",
+                    f"Loss tidak bergantung pada bobot model melalui autograd ({case}).",
+                )
                 raise CheckFailure(message, hint="no-gradient")
             got = gradients(loss, weights)
             expected = gradients(diffusion.diffusion_loss(model, x0, alpha_bar, t, noise), weights)
-            expect_gradients(got, expected, ("the scales a_t", "the shifts b_t"), "the loss", case)
+            names = (in_language("the scales a_t", "skala a_t"), in_language("the shifts b_t", "geseran b_t"))
+            expect_gradients(got, expected, names, in_language("the loss", "loss"), case)
 
     run_parts("diffusion_loss", {"values": values, "random": random, "gradients": gradient}, part)

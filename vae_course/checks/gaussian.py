@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from .. import gaussian
+from ..language import t
 from .core import (
     CheckFailure,
     Student,
@@ -66,7 +67,10 @@ def check_reparameterize(reparameterize: Callable, part: str | None = None) -> N
             z = student(mu, logvar, eps=eps)
             expected = gaussian.reparameterize(mu, logvar, eps)
             if not close(z, expected) and not close(z, student(mu, logvar, eps=eps)):
-                message = f"reparameterize gave two different z for the same mu, logvar and eps ({case})."
+                message = t(
+                    f"reparameterize gave two different z for the same mu, logvar and eps ({case}).",
+                    f"reparameterize memberi dua z yang berbeda untuk mu, logvar, dan eps yang sama ({case}).",
+                )
                 raise CheckFailure(message, hint="eps-ignored")
             expect_close(
                 z,
@@ -90,10 +94,16 @@ def check_reparameterize(reparameterize: Callable, part: str | None = None) -> N
             z1, z2 = student(mu_batch, logvar_batch), student(mu_batch, logvar_batch)
             expect_like(z1, mu_batch, "z = reparameterize(mu, logvar)", case)
             if torch.equal(z1, z2):
-                message = f"reparameterize(mu, logvar) returned the same z twice ({case})."
+                message = t(
+                    f"reparameterize(mu, logvar) returned the same z twice ({case}).",
+                    f"reparameterize(mu, logvar) mengembalikan z yang sama dua kali ({case}).",
+                )
                 raise CheckFailure(message, hint="stale-noise")
             if bool((z1 == z1[:1]).all()):
-                message = f"Every row of z is the same, although each row needs its own noise ({case})."
+                message = t(
+                    f"Every row of z is the same, although each row needs its own noise ({case}).",
+                    f"Setiap baris z sama, padahal setiap baris memerlukan deraunya sendiri ({case}).",
+                )
                 raise CheckFailure(message, hint="shared-noise")
             _check_statistics(z1.double(), mean.double(), logvar.double(), case)
 
@@ -104,7 +114,10 @@ def check_reparameterize(reparameterize: Callable, part: str | None = None) -> N
             z = student(mu, logvar, eps=eps)
             expect_shape(z, mu.shape, "z = reparameterize(mu, logvar, eps)", case)
             if not z.requires_grad:
-                message = f"z does not depend on mu and logvar through autograd ({case})."
+                message = t(
+                    f"z does not depend on mu and logvar through autograd ({case}).",
+                    f"z tidak bergantung pada mu dan logvar melalui autograd ({case}).",
+                )
                 raise CheckFailure(message, hint="no-gradient")
             got = gradients(z, [mu, logvar])
             expected = gradients(gaussian.reparameterize(mu, logvar, eps), [mu, logvar])
@@ -132,11 +145,14 @@ def _check_statistics(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor,
         hint = "not-standard-normal"
     else:
         hint = None
-    raise CheckFailure(
+    means, stds = _fmt(sample_mean), _fmt(sample_std)
+    message = t(
         f"Without eps, z should be distributed as N(mu, exp(logvar)) ({case}): the noise it implies has "
-        f"column means {_fmt(sample_mean)} (expected 0) and standard deviations {_fmt(sample_std)} (expected 1).",
-        hint=hint,
+        f"column means {means} (expected 0) and standard deviations {stds} (expected 1).",
+        f"Tanpa eps, z seharusnya berdistribusi N(mu, exp(logvar)) ({case}): derau yang tersirat darinya "
+        f"memiliki rata-rata kolom {means} (seharusnya 0) dan simpangan baku {stds} (seharusnya 1).",
     )
+    raise CheckFailure(message, hint=hint)
 
 
 def _fmt(values: torch.Tensor) -> str:
@@ -181,10 +197,13 @@ def check_kl_divergence(kl_divergence: Callable, part: str | None = None) -> Non
             mu, logvar = mu.clone().requires_grad_(), logvar.clone().requires_grad_()
             kl = expect_shape(student(mu, logvar), mu.shape[:1], "kl_divergence(mu, logvar)", case, _kl_shape_hint)
             if not kl.requires_grad:
-                message = f"The KL does not depend on mu and logvar through autograd ({case})."
+                message = t(
+                    f"The KL does not depend on mu and logvar through autograd ({case}).",
+                    f"KL tidak bergantung pada mu dan logvar melalui autograd ({case}).",
+                )
                 raise CheckFailure(message, hint="no-gradient")
             got = gradients(kl, [mu, logvar])
             expected = gradients(gaussian.kl_divergence(mu, logvar), [mu, logvar])
-            expect_gradients(got, expected, ("mu", "logvar"), "the KL", case)
+            expect_gradients(got, expected, ("mu", "logvar"), t("the KL", "KL"), case)
 
     run_parts("kl_divergence", {"shapes": shapes, "values": values, "gradients": gradient}, part)

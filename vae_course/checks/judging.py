@@ -23,22 +23,37 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from ..language import t
 from . import channel
 
 _state: dict = {"key": None, "call": 0, "answers": None, "outputs": [], "code": None, "kernel_judged": False}
 
-# What the judge tells a student whose answers it cannot use: every sentence of the judge's own, here.
+# What the judge tells a student whose answers it cannot use: every sentence of the judge's own, here,
+# as (English, Indonesian); :func:`text` gives the class's language.
 TEXTS = {
     "no_answer": (
         "The grader found no answer from your code for a hidden input: the check did not "
-        "run to this point in your notebook's kernel."
+        "run to this point in your notebook's kernel.",
+        "Penilai tidak menemukan jawaban kode Anda untuk salah satu input tersembunyi: pemeriksaan "
+        "tidak berjalan sampai titik ini di kernel notebook Anda.",
     ),
-    "unreadable": "The grader could not read an answer of your code: {error}.",
+    "unreadable": (
+        "The grader could not read an answer of your code: {error}.",
+        "Penilai tidak dapat membaca salah satu jawaban kode Anda: {error}.",
+    ),
     "tampering": (
         "The grader cannot trust what your notebook's kernel computed, because {evidence}. "
-        "Checks run in your kernel; code that changes them scores zero."
+        "Checks run in your kernel; code that changes them scores zero.",
+        "Penilai tidak dapat memercayai apa yang dihitung kernel notebook Anda, karena {evidence}. "
+        "Pemeriksaan berjalan di kernel Anda; kode yang mengubahnya mendapat nilai nol.",
     ),
 }
+
+
+def text(key: str) -> str:
+    """The judge's sentence ``key`` of :data:`TEXTS` in the class's language (a ``str.format`` template)."""
+    return t(*TEXTS[key])
+
 
 # Checks that watch the student's code while it runs (assignment 7's training loop: spy models and
 # optimizers record modes, gradients and calls) rather than compare what it returns: there is no
@@ -107,7 +122,7 @@ def replay():
     key = _next_key()
     answer = _state["answers"].get(key)
     if answer is None:
-        raise CheckFailure(TEXTS["no_answer"])
+        raise CheckFailure(text("no_answer"))
     value, arrays = answer
     if isinstance(value, dict) and "failure" in value:
         message, hint = str(value.get("failure")), value.get("hint")
@@ -119,7 +134,7 @@ def replay():
     try:
         decoded = channel.decode(value, arrays, tensors)
     except (ValueError, KeyError, IndexError, TypeError) as error:
-        raise CheckFailure(TEXTS["unreadable"].format(error=error)) from None
+        raise CheckFailure(text("unreadable").format(error=error)) from None
     _state["outputs"] += tensors
     return decoded
 
@@ -161,7 +176,7 @@ def judge(check: str, part: str | None, answers: dict, code: list[str] | None = 
         return None
     evidence = _read(provenance.tampering, code) if code is not None else None
     if evidence:
-        return False, TEXTS["tampering"].format(evidence=evidence)
+        return False, text("tampering").format(evidence=evidence)
 
     def answer(*args, **kwargs):  # never called: Student.run replays instead
         raise AssertionError("replayed")
@@ -200,6 +215,24 @@ def _read(reader: Callable, *args) -> str | None:
         return reader(*args)
     except Exception:  # noqa: BLE001
         return None
+
+
+def verdict_texts() -> dict[str, str]:
+    """The grader's own verdicts in the course's language (classgrade's judge asks at each judging).
+
+    Keys and ``{fields}`` are those of ``classgrade.judge.verdict.TEXTS``, whose English
+    texts these repeat (``tests/test_checks_judging.py`` keeps the two alike).
+    """
+    unreadable = t(
+        "The grader could not read the answers this cell computed: {error}.",
+        "Penilai tidak dapat membaca jawaban yang dihitung sel ini: {error}.",
+    )
+    not_run = t("the cell did not run", "sel ini tidak berjalan")
+    judge_failed = t(
+        "The grader could not judge {check} ({part}): {error}",
+        "Penilai tidak dapat menilai {check} ({part}): {error}",
+    )
+    return {"unreadable": unreadable, "not-run": not_run, "judge-failed": judge_failed}
 
 
 def _tensors(value) -> list:

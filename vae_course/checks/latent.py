@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .. import latent, models
+from ..language import t
 from .core import (
     CheckFailure,
     Student,
@@ -59,7 +60,11 @@ def check_linear_interpolation(linear_interpolation: Callable, part: str | None 
 def _check_ends(got, z_start, z_end, steps, what, case) -> None:
     got = expect_like(got, z_start.expand(steps, -1), what, case)
     if not (close(got[0], z_start) and close(got[-1], z_end)):
-        raise CheckFailure(f"{what} does not start at z_start and end at z_end ({case}).", hint="endpoints")
+        message = t(
+            f"{what} does not start at z_start and end at z_end ({case}).",
+            f"{what} tidak dimulai di z_start dan tidak berakhir di z_end ({case}).",
+        )
+        raise CheckFailure(message, hint="endpoints")
 
 
 def check_spherical_interpolation(spherical_interpolation: Callable, part: str | None = None) -> None:
@@ -94,17 +99,23 @@ def check_spherical_interpolation(spherical_interpolation: Callable, part: str |
 
     def special():
         for z_start, _, steps, case in code_pairs(seed=9):
-            ends = [("parallel", 2.5 * z_start), ("zero", torch.zeros_like(z_start))]
+            ends = [
+                (t("parallel codes", "kode sejajar"), 2.5 * z_start),
+                (t("zero codes", "kode nol"), torch.zeros_like(z_start)),
+            ]
             if z_start.dtype == torch.float64:  # in float32, cos(omega) of opposite codes rounds to -1 + 6e-8,
-                ends.append(("opposite", -z_start))  # so sin(omega) ~ 3e-4 and correct answers differ widely
+                ends.append(
+                    (t("opposite codes", "kode berlawanan arah"), -z_start)
+                )  # so sin(omega) ~ 3e-4: answers differ widely
             for label, z_end in ends:
-                special_case = f"{case}, {label} codes"
+                special_case = f"{case}, {label}"
                 student.case = special_case
                 got = student(z_start, z_end, steps)
                 expected = latent.spherical_interpolation(z_start, z_end, steps)
                 hint = "slerp-parallel" if isinstance(got, torch.Tensor) and not torch.isfinite(got).all() else None
                 if hint:
-                    raise CheckFailure(f"{what} is not finite ({special_case}).", hint=hint)
+                    message = t(f"{what} is not finite ({special_case}).", f"{what} tidak berhingga ({special_case}).")
+                    raise CheckFailure(message, hint=hint)
                 expect_close(got, expected, what, special_case)
 
     run_parts("spherical_interpolation", {"shapes": shapes, "values": values, "special": special}, part)
@@ -132,7 +143,9 @@ def check_traverse(traverse: Callable, part: str | None = None) -> None:
             original = z.clone()
             got = student(z, dim, values)
             if not torch.equal(z, original):
-                raise CheckFailure(f"traverse changed z ({case}).", hint="in-place")
+                raise CheckFailure(
+                    t(f"traverse changed z ({case}).", f"traverse mengubah z ({case})."), hint="in-place"
+                )
             expected = latent.traverse(z, dim, values)
             added = expected.clone()
             added[:, dim] = z[dim] + values
@@ -169,11 +182,18 @@ def check_manifold_grid(manifold_grid: Callable, part: str | None = None) -> Non
             student.case = case
             got = expect_shape(student(model, grid_size=size, quantile=quantile), (size * size, 1, 28, 28), what, case)
             if got.requires_grad:
-                raise CheckFailure(f"The images of {what} track gradients ({case}).", hint="no-grad")
+                message = t(
+                    f"The images of {what} track gradients ({case}).", f"Gambar dari {what} melacak gradien ({case})."
+                )
+                raise CheckFailure(message, hint="no-grad")
             got = got.cpu()
             expected = latent.manifold_grid(model, size, quantile)
             if not close(got.to(expected.dtype), expected) and _same_images_any_order(got, expected):
-                raise CheckFailure(f"{what} has the right images in the wrong order ({case}).", hint="grid-order")
+                message = t(
+                    f"{what} has the right images in the wrong order ({case}).",
+                    f"{what} berisi gambar yang benar dengan urutan yang salah ({case}).",
+                )
+                raise CheckFailure(message, hint="grid-order")
             values = torch.linspace(-1, 1, size) * torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(1 - quantile))
             z1, z2 = torch.meshgrid(values, values.flip(0), indexing="xy")
             with torch.no_grad():
@@ -201,9 +221,12 @@ def check_encode_means(encode_means: Callable, part: str | None = None) -> None:
         torch.manual_seed(3)
         autoencoder = models.MLPAutoencoder(models.MLPAutoencoderConfig(hidden_dim=16, latent_dim=2))
         images = torch.rand(50, 1, 28, 28, generator=generator(4))
-        for label, model in (("a VAE", small_vae(latent_dim=3, seed=2)), ("an autoencoder", autoencoder)):
+        vae = small_vae(latent_dim=3, seed=2)
+        for label, model in ((t("a VAE", "VAE"), vae), (t("an autoencoder", "autoencoder"), autoencoder)):
             for batch_size in (16, 1000):
-                case = f"{label}, images of shape {tuple(images.shape)}, batch_size={batch_size}"
+                shape = tuple(images.shape)
+                case = t(f"{label}, images of shape {shape}", f"{label}, gambar berbentuk {shape}")
+                case += f", batch_size={batch_size}"
                 yield model, images, batch_size, case
 
     def shapes():
@@ -223,10 +246,16 @@ def check_encode_means(encode_means: Callable, part: str | None = None) -> None:
             again = student(model, images, batch_size=batch_size)
             expected = latent.encode_means(model, images, batch_size, device="cpu")  # the model stays on the CPU
             if isinstance(got, torch.Tensor) and isinstance(again, torch.Tensor) and not torch.equal(got, again):
-                message = f"{what} returned different codes for the same images ({case})."
+                message = t(
+                    f"{what} returned different codes for the same images ({case}).",
+                    f"{what} mengembalikan kode yang berbeda untuk gambar yang sama ({case}).",
+                )
                 raise CheckFailure(message, hint="samples-not-means")
             if isinstance(got, torch.Tensor) and got.requires_grad:
-                raise CheckFailure(f"The codes of {what} track gradients ({case}).", hint="no-grad")
+                message = t(
+                    f"The codes of {what} track gradients ({case}).", f"Kode dari {what} melacak gradien ({case})."
+                )
+                raise CheckFailure(message, hint="no-grad")
             candidates = {}
             if isinstance(model, models.MLPVAE):
                 with torch.no_grad():
@@ -256,7 +285,9 @@ def check_tsne_embedding(tsne_embedding: Callable, part: str | None = None) -> N
     what = "tsne_embedding(codes, seed, perplexity)"
     codes = clustered_codes()
     perplexity = 8.0
-    case = f"codes of shape {tuple(codes.shape)}, perplexity={perplexity}"
+    case = (
+        t(f"codes of shape {tuple(codes.shape)}", f"kode berbentuk {tuple(codes.shape)}") + f", perplexity={perplexity}"
+    )
     student.case = case
 
     def run(inputs, seed):
@@ -264,22 +295,38 @@ def check_tsne_embedding(tsne_embedding: Callable, part: str | None = None) -> N
         if isinstance(out, torch.Tensor):
             out = out.detach().cpu().numpy()
         if not isinstance(out, np.ndarray):
-            raise CheckFailure(f"{what} should return an array (N, 2), got {type(out).__name__}.")
+            kind = type(out).__name__
+            message = t(
+                f"{what} should return an array (N, 2), got {kind}.",
+                f"{what} seharusnya mengembalikan array (N, 2), didapat {kind}.",
+            )
+            raise CheckFailure(message)
         return out
 
     def shapes():
         got = run(codes, seed=0)
         if got.shape != (codes.shape[0], 2):
-            raise CheckFailure(f"{what} has the wrong shape ({case}): expected {(codes.shape[0], 2)}, got {got.shape}.")
+            expected = (codes.shape[0], 2)
+            message = t(
+                f"{what} has the wrong shape ({case}): expected {expected}, got {got.shape}.",
+                f"Bentuk {what} salah ({case}): seharusnya {expected}, didapat {got.shape}.",
+            )
+            raise CheckFailure(message)
 
     def values():
         first, again = run(codes, seed=1), run(codes.numpy(), seed=1)  # a tensor, then an array
         if first.shape != again.shape or not np.allclose(first, again, atol=1e-4):
-            message = f"{what} gave two different embeddings for the same codes and seed ({case})."
+            message = t(
+                f"{what} gave two different embeddings for the same codes and seed ({case}).",
+                f"{what} memberi dua embedding yang berbeda untuk kode dan seed yang sama ({case}).",
+            )
             raise CheckFailure(message, hint="tsne-seed")
         score = trustworthiness(codes.numpy(), first, n_neighbors=5)
         if score < 0.9:
-            message = f"{what} keeps too few neighbours together ({case}): trustworthiness {score:.2f} < 0.90."
+            message = t(
+                f"{what} keeps too few neighbours together ({case}): trustworthiness {score:.2f} < 0.90.",
+                f"{what} menjaga terlalu sedikit tetangga tetap berdekatan ({case}): trustworthiness {score:.2f} < 0.90.",
+            )
             raise CheckFailure(message, hint="tsne-quality")
 
     run_parts("tsne_embedding", {"shapes": shapes, "values": values}, part)

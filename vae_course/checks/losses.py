@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from .. import gaussian, losses
+from ..language import t
 from .core import (
     CheckFailure,
     Student,
@@ -93,7 +94,8 @@ def check_reconstruction_loss(reconstruction_loss: Callable, part: str | None = 
                 "logits-to-bce": ((x_hat - x) ** 2).flatten(1).sum(1) if from_logits and kind == "mse" else None,
             }
             if from_logits and kind == "bce" and isinstance(got, torch.Tensor) and not torch.isfinite(got).all():
-                raise CheckFailure(f"{what} is not finite ({case}).", hint="logits-to-bce")
+                message = t(f"{what} is not finite ({case}).", f"{what} tidak berhingga ({case}).")
+                raise CheckFailure(message, hint="logits-to-bce")
             expect_close(got, expected, what, case, candidates, _per_example_hint)
 
     def gradient():
@@ -102,12 +104,18 @@ def check_reconstruction_loss(reconstruction_loss: Callable, part: str | None = 
             x_hat = x_hat.clone().requires_grad_()
             loss = expect_shape(run(x_hat, x, kind, from_logits), x.shape[:1], what, case, _per_example_hint)
             if not loss.requires_grad:
-                raise CheckFailure(f"The loss does not depend on x_hat through autograd ({case}).", hint="no-gradient")
+                message = t(
+                    f"The loss does not depend on x_hat through autograd ({case}).",
+                    f"Loss tidak bergantung pada x_hat melalui autograd ({case}).",
+                )
+                raise CheckFailure(message, hint="no-gradient")
             (got,) = gradients(loss, [x_hat])
             (expected,) = gradients(losses.reconstruction_loss(x_hat, x, kind, from_logits), [x_hat])
             if got is None:
-                raise CheckFailure(f"No gradient reaches x_hat ({case}).", hint="no-gradient")
-            expect_close(got, expected, "the gradient of the loss with respect to x_hat", case)
+                message = t(f"No gradient reaches x_hat ({case}).", f"Tidak ada gradien yang sampai ke x_hat ({case}).")
+                raise CheckFailure(message, hint="no-gradient")
+            what_gradient = t("the gradient of the loss with respect to x_hat", "gradien loss terhadap x_hat")
+            expect_close(got, expected, what_gradient, case)
 
     run_parts("reconstruction_loss", {"shapes": shapes, "values": values, "gradients": gradient}, part)
 
@@ -191,11 +199,14 @@ def check_negative_elbo(negative_elbo: Callable, part: str | None = None) -> Non
             args = {**args, "x_hat": inputs[0], "mu": inputs[1], "logvar": inputs[2]}
             loss = expect_shape(run(args), (), what, case, _scalar_hint)
             if not loss.requires_grad:
-                message = f"The loss does not depend on its inputs through autograd ({case})."
+                message = t(
+                    f"The loss does not depend on its inputs through autograd ({case}).",
+                    f"Loss tidak bergantung pada inputnya melalui autograd ({case}).",
+                )
                 raise CheckFailure(message, hint="no-gradient")
             got = gradients(loss, inputs)
             reference = losses.negative_elbo(inputs[0], args["x"], inputs[1], inputs[2], args["beta"], args["kind"])
             expected = gradients(reference, inputs)
-            expect_gradients(got, expected, ("x_hat", "mu", "logvar"), "the loss", case)
+            expect_gradients(got, expected, ("x_hat", "mu", "logvar"), t("the loss", "loss"), case)
 
     run_parts("negative_elbo", {"shapes": shapes, "values": values, "gradients": gradient}, part)

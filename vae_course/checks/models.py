@@ -16,6 +16,7 @@ from torch import nn
 
 from .. import models
 from ..data import IMAGE_SHAPE
+from ..language import t
 from ..losses import reconstruction_loss
 from . import judging
 from .core import (
@@ -70,7 +71,7 @@ def _check_model(name: str, model_class: type, part: str | None) -> None:
         for batch in BATCHES:
             x = images(batch, seed=10 + batch).to(device, dtype)
             z = codes(batch, config.latent_dim, seed=20 + batch).to(device, dtype)
-            student.case = f"{case}, batch of {batch}"
+            student.case = f"{case}, " + t(f"batch of {batch}", f"batch berisi {batch}")
             _compare_outputs(pair, name, x, z, student.case)
 
     def gradient(config, dtype, device, case):
@@ -113,7 +114,12 @@ def build(student: Student, name: str, config) -> nn.Module:
     """The student's model for ``config``."""
     model = student(config)
     if not isinstance(model, nn.Module):
-        raise CheckFailure(f"{name}(config) should build a torch.nn.Module, got {type(model).__name__}.")
+        kind = type(model).__name__
+        message = t(
+            f"{name}(config) should build a torch.nn.Module, got {kind}.",
+            f"{name}(config) seharusnya membangun torch.nn.Module, didapat {kind}.",
+        )
+        raise CheckFailure(message)
     return model
 
 
@@ -148,12 +154,14 @@ def copy_weights(reference: nn.Module, model: nn.Module, name: str) -> list[tupl
         pairs = [(a, b) for (a, _), (b, _) in zip(expected, got)]
     else:
         listing = "\n".join(f"    {n}: {shape}" for n, shape in expected)
-        yours = "\n".join(f"    {n}: {shape}" for n, shape in got) or "    (none)"
-        raise CheckFailure(
+        yours = "\n".join(f"    {n}: {shape}" for n, shape in got) or t("    (none)", "    (tidak ada)")
+        message = t(
             f"The parameters of your {name} do not match the architecture of the exercise. "
             f"Expected, in this order:\n{listing}\nyours:\n{yours}",
-            hint="hardcoded-size" if len(expected) == len(got) else "architecture",
+            f"Parameter {name} Anda tidak cocok dengan arsitektur latihan. "
+            f"Seharusnya, dengan urutan ini:\n{listing}\nmilik Anda:\n{yours}",
         )
+        raise CheckFailure(message, hint="hardcoded-size" if len(expected) == len(got) else "architecture")
     source, state = {b: a for a, b in pairs}, dict(ours)
     with torch.no_grad():
         for their_name, param in theirs:
@@ -207,13 +215,20 @@ def _loss(x_hat, x, name: str, case: str) -> torch.Tensor:
 
 def _compare_gradients(pair: ModelPair, loss: torch.Tensor, expected_loss: torch.Tensor, name, case) -> None:
     if not loss.requires_grad:
-        message = f"The output of {name} does not depend on its weights through autograd ({case})."
+        message = t(
+            f"The output of {name} does not depend on its weights through autograd ({case}).",
+            f"Output {name} tidak bergantung pada bobotnya melalui autograd ({case}).",
+        )
         raise CheckFailure(message, hint="no-gradient")
     theirs, ours = dict(pair.model.named_parameters()), dict(pair.reference.named_parameters())
     got = judging.answer(lambda: list(torch.autograd.grad(loss, [theirs[b] for _, b in pair.pairs], allow_unused=True)))
     expected = torch.autograd.grad(expected_loss, [ours[a] for a, _ in pair.pairs])
     for (_, their_name), g, e in zip(pair.pairs, got, expected):
         if g is None:
-            message = f"No gradient reaches the weight {their_name} of your {name} ({case})."
+            message = t(
+                f"No gradient reaches the weight {their_name} of your {name} ({case}).",
+                f"Tidak ada gradien yang sampai ke bobot {their_name} pada {name} Anda ({case}).",
+            )
             raise CheckFailure(message, hint="no-gradient")
-        expect_close(g, e, f"the gradient of a loss with respect to {their_name}", case)
+        what = t(f"the gradient of a loss with respect to {their_name}", f"gradien suatu loss terhadap {their_name}")
+        expect_close(g, e, what, case)

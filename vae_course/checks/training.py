@@ -26,6 +26,7 @@ from .. import train as train_module
 from ..data import DataNotFoundError, load_fashion_mnist
 from ..evaluate import evaluate_negative_elbo
 from ..gaussian import kl_divergence, reparameterize
+from ..language import t
 from ..losses import negative_elbo
 from ..models import MLPVAE, MLPVAEConfig
 from .core import CheckFailure, Student, run_parts
@@ -120,7 +121,11 @@ def hidden_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     try:
         images = load_fashion_mnist("train", download=False).images
     except DataNotFoundError as err:  # the grader's setup, not the student's work
-        raise CheckFailure(f"The grader cannot find Fashion-MNIST; tell your instructor. ({err})") from None
+        message = t(
+            f"The grader cannot find Fashion-MNIST; tell your instructor. ({err})",
+            f"Penilai tidak dapat menemukan Fashion-MNIST; beri tahu pengajar Anda. ({err})",
+        )
+        raise CheckFailure(message) from None
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(DATA_SEED))
     picked = images[order[: TRAIN_SIZE + VAL_SIZE + HELD_OUT_SIZE]]
     return (
@@ -138,19 +143,28 @@ def as_number(value, what: str) -> float:
     """A returned loss as a float: a Python number, or a tensor of shape () that does not track gradients."""
     if isinstance(value, torch.Tensor):
         if value.requires_grad:
-            raise CheckFailure(
+            message = t(
                 f"{what} returned a tensor that still tracks gradients.",
-                hint="loss-item",
+                f"{what} mengembalikan tensor yang masih melacak gradien.",
             )
+            raise CheckFailure(message, hint="loss-item")
         if value.numel() != 1:
-            raise CheckFailure(
-                f"{what} returned a tensor of shape {tuple(value.shape)}; expected one number.",
-                hint="batch-not-averaged",
+            shape = tuple(value.shape)
+            message = t(
+                f"{what} returned a tensor of shape {shape}; expected one number.",
+                f"{what} mengembalikan tensor berbentuk {shape}; seharusnya satu angka.",
             )
+            raise CheckFailure(message, hint="batch-not-averaged")
         return float(value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
-    raise CheckFailure(f"{what} should return the loss as a float, got {type(value).__name__}.")
+    kind = type(value).__name__
+    raise CheckFailure(
+        t(
+            f"{what} should return the loss as a float, got {kind}.",
+            f"{what} seharusnya mengembalikan loss sebagai float, didapat {kind}.",
+        )
+    )
 
 
 def _close(got: float, expected: float, rtol: float = 1e-5, atol: float = 1e-4) -> bool:
@@ -210,7 +224,7 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
         before = _params(model)
         as_number(student(model, batches[0], optimizer), "train_step(model, batch, optimizer)")
         if _same(_params(model), before, rtol=0, atol=0):
-            _unchanged(model, "one call of train_step")
+            _unchanged(model, t("one call of train_step", "satu panggilan train_step"))
 
     def values():
         for seed, beta in ((1, 1.0), (2, 4.0)):
@@ -219,7 +233,8 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
             got = as_number(student(model, batches[0], optimizer, beta=beta), "train_step")
             torch.manual_seed(seed)
             expected = reference_step(reference, batches[0], ref_optimizer, beta)
-            case = f"a batch of {len(batches[0])} images, beta = {beta}"
+            case = t(f"a batch of {len(batches[0])} images", f"satu batch berisi {len(batches[0])} gambar")
+            case += f", beta = {beta}"
             if not _close(got, expected):
                 hint = None
                 if beta != 1.0 and _close(
@@ -230,10 +245,11 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
                     hint = "beta-ignored"
                 elif _close(got, expected * len(batches[0]), rtol=1e-4):
                     hint = "sum-over-batch"
-                raise CheckFailure(
+                message = t(
                     f"train_step returned the loss {got:.4f}; the reference step's is {expected:.4f} ({case}).",
-                    hint=hint,
+                    f"train_step mengembalikan loss {got:.4f}; loss langkah acuan adalah {expected:.4f} ({case}).",
                 )
+                raise CheckFailure(message, hint=hint)
             if not _same(_params(model), _params(reference)):
                 if _same(
                     _params(model),
@@ -243,8 +259,12 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
                 ):
                     _unchanged(model, f"train_step ({case})")
                 raise CheckFailure(
-                    f"After one train_step the weights differ from the reference step's ({case}): "
-                    "compute the loss of the batch, backpropagate it and take one optimizer step."
+                    t(
+                        f"After one train_step the weights differ from the reference step's ({case}): "
+                        "compute the loss of the batch, backpropagate it and take one optimizer step.",
+                        f"Setelah satu train_step, bobotnya berbeda dari bobot langkah acuan ({case}): "
+                        "hitung loss batch itu, lakukan backpropagation, lalu ambil satu langkah optimizer.",
+                    )
                 )
 
     def zero_grad():
@@ -255,13 +275,19 @@ def check_train_step(train_step: Callable, part: str | None = None) -> None:
             torch.manual_seed(10 + k)
             reference_step(reference, x, ref_optimizer, 1.0)
         if model.stale:
-            raise CheckFailure(
+            message = t(
                 "In the second of two train_steps, backward added its gradients to those left over "
                 "from the first: they were not zeroed.",
-                hint="zero-grad",
+                "Pada train_step kedua dari dua, backward menambahkan gradiennya ke gradien sisa "
+                "langkah pertama: gradien itu tidak dinolkan.",
             )
+            raise CheckFailure(message, hint="zero-grad")
         if not _same(_params(model), _params(reference)):
-            raise CheckFailure("After two train_steps the weights differ from two reference steps.")
+            message = t(
+                "After two train_steps the weights differ from two reference steps.",
+                "Setelah dua train_step, bobotnya berbeda dari bobot setelah dua langkah acuan.",
+            )
+            raise CheckFailure(message)
 
     run_parts("train_step", {"shapes": shapes, "values": values, "zero_grad": zero_grad}, part)
 
@@ -277,12 +303,16 @@ def _kl(model: SpyVAE, x: torch.Tensor, seed: int) -> float:
 
 def _unchanged(model: nn.Module, what: str) -> None:
     if all(p.grad is None or not bool(p.grad.any()) for p in model.parameters()):
-        message = f"The weights did not change after {what}, and they hold no gradient."
+        message = t(
+            f"The weights did not change after {what}, and they hold no gradient.",
+            f"Bobotnya tidak berubah setelah {what}, dan tidak menyimpan gradien.",
+        )
         raise CheckFailure(message, hint="step-order")
-    raise CheckFailure(
+    message = t(
         f"The weights did not change after {what}, although gradients were computed.",
-        hint="no-step",
+        f"Bobotnya tidak berubah setelah {what}, padahal gradien sudah dihitung.",
     )
+    raise CheckFailure(message, hint="no-step")
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -339,11 +369,13 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
                 hint = "sum-over-batch"
             elif _close(got, sum(per_batch) / len(per_batch), rtol=1e-5, atol=1e-2):
                 hint = "batch-weighted-mean"
-            raise CheckFailure(
+            message = t(
                 f"evaluate returned {got:.3f} nats per image; the reference gives {expected:.3f} "
-                f"(700 hidden images, batch_size={batch_size}).",
-                hint=hint,
+                f"({len(images)} hidden images, batch_size={batch_size}).",
+                f"evaluate mengembalikan {got:.3f} nat per gambar; acuan memberi {expected:.3f} "
+                f"({len(images)} gambar tersembunyi, batch_size={batch_size}).",
             )
+            raise CheckFailure(message, hint=hint)
 
     def behaviour():
         model, images = _evaluation_case(seed=2)
@@ -351,17 +383,28 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
         student(model, images, batch_size=300)
         calls = model.calls
         if not calls:
-            raise CheckFailure("evaluate never called the model (model(x) or model.encode(x)).")
-        if any(training for _, training, _, _ in calls):
-            raise CheckFailure("evaluate ran the model in training mode.", hint="eval-mode")
-        if any(grad for _, _, grad, _ in calls):
-            raise CheckFailure("evaluate ran the model with autograd recording.", hint="eval-no-grad")
-        if sum(size for *_, size in calls) != len(images):
-            raise CheckFailure(
-                f"evaluate encoded {sum(size for *_, size in calls)} images, not the {len(images)} "
-                "it was given (each exactly once).",
-                hint="every-image",
+            message = t(
+                "evaluate never called the model (model(x) or model.encode(x)).",
+                "evaluate tidak pernah memanggil model (model(x) atau model.encode(x)).",
             )
+            raise CheckFailure(message)
+        if any(training for _, training, _, _ in calls):
+            message = t("evaluate ran the model in training mode.", "evaluate menjalankan model dalam mode pelatihan.")
+            raise CheckFailure(message, hint="eval-mode")
+        if any(grad for _, _, grad, _ in calls):
+            message = t(
+                "evaluate ran the model with autograd recording.",
+                "evaluate menjalankan model sementara autograd merekam.",
+            )
+            raise CheckFailure(message, hint="eval-no-grad")
+        encoded = sum(size for *_, size in calls)
+        if encoded != len(images):
+            message = t(
+                f"evaluate encoded {encoded} images, not the {len(images)} it was given (each exactly once).",
+                f"evaluate meng-encode {encoded} gambar, bukan {len(images)} gambar yang diberikan "
+                "(masing-masing tepat satu kali).",
+            )
+            raise CheckFailure(message, hint="every-image")
 
     run_parts("evaluate", {"shapes": shapes, "values": values, "behaviour": behaviour}, part)
 
@@ -371,21 +414,24 @@ def check_evaluate(evaluate: Callable, part: str | None = None) -> None:
 
 def _history(history, epochs: int) -> dict[str, list[float]]:
     if not isinstance(history, dict) or not {"train_loss", "val_loss"} <= set(history):
-        raise CheckFailure(
+        message = t(
             "train should return a dict with the lists 'train_loss' and 'val_loss'.",
-            hint="history",
+            "train seharusnya mengembalikan dict berisi daftar 'train_loss' dan 'val_loss'.",
         )
+        raise CheckFailure(message, hint="history")
     for key in ("train_loss", "val_loss"):
         values = history[key]
         if not isinstance(values, (list, tuple)) or len(values) != epochs:
             length = len(values) if isinstance(values, (list, tuple)) else type(values).__name__
-            raise CheckFailure(
+            message = t(
                 f"history[{key!r}] should hold one number per epoch ({epochs}), got {length}.",
-                hint="history",
+                f"history[{key!r}] seharusnya berisi satu angka per epoch ({epochs}), didapat {length}.",
             )
+            raise CheckFailure(message, hint="history")
         numbers_ = [as_number(v, f"train (history[{key!r}])") for v in values]
         if not all(math.isfinite(v) for v in numbers_):
-            raise CheckFailure(f"history[{key!r}] contains NaN or infinity.", hint="not-finite")
+            message = t(f"history[{key!r}] contains NaN or infinity.", f"history[{key!r}] memuat NaN atau tak hingga.")
+            raise CheckFailure(message, hint="not-finite")
     return {key: [float(v) for v in history[key]] for key in ("train_loss", "val_loss")}
 
 
@@ -438,28 +484,44 @@ def check_train(train: Callable, part: str | None = None) -> None:
     def modes():
         model, _, _ = _train(student, seed=1, epochs=2, size=512)
         if model.stale:
-            raise CheckFailure(
+            message = t(
                 f"In {model.stale} backward passes, gradients from the previous step were still in "
                 "the weights: they were added up instead of replaced.",
-                hint="zero-grad",
+                f"Pada {model.stale} backward pass, gradien dari langkah sebelumnya masih ada di bobot: "
+                "gradien dijumlahkan, bukan diganti.",
             )
+            raise CheckFailure(message, hint="zero-grad")
         trained, validated = model.used("train"), model.used("val")
         if not trained:
-            raise CheckFailure("train never ran the model on train_images.")
+            message = t(
+                "train never ran the model on train_images.",
+                "train tidak pernah menjalankan model pada train_images.",
+            )
+            raise CheckFailure(message)
         if not validated:
-            raise CheckFailure(
+            message = t(
                 "train never ran the model on val_images: evaluate it after every epoch.",
-                hint="history",
+                "train tidak pernah menjalankan model pada val_images: evaluasi model setelah setiap epoch.",
             )
+            raise CheckFailure(message, hint="history")
         if not all(training for _, training, _, _ in trained):
-            raise CheckFailure(
+            message = t(
                 "Some training steps ran in eval mode (after a validation).",
-                hint="train-mode",
+                "Beberapa langkah pelatihan berjalan dalam mode eval (setelah validasi).",
             )
+            raise CheckFailure(message, hint="train-mode")
         if any(training for _, training, _, _ in validated):
-            raise CheckFailure("The validation ran the model in training mode.", hint="eval-mode")
+            message = t(
+                "The validation ran the model in training mode.",
+                "Validasi menjalankan model dalam mode pelatihan.",
+            )
+            raise CheckFailure(message, hint="eval-mode")
         if any(grad for _, _, grad, _ in validated):
-            raise CheckFailure("The validation ran with autograd recording.", hint="eval-no-grad")
+            message = t(
+                "The validation ran with autograd recording.",
+                "Validasi berjalan sementara autograd merekam.",
+            )
+            raise CheckFailure(message, hint="eval-no-grad")
 
     def falls():
         model, history, held_out = _train(student, seed=2)
@@ -468,23 +530,29 @@ def check_train(train: Callable, part: str | None = None) -> None:
         train_loss, val_loss = history["train_loss"], history["val_loss"]
         if not (train_loss[-1] < train_loss[0] and val_loss[-1] < val_loss[0] and after < untrained - 50):
             hint = "zero-grad" if model.stale else None
-            raise CheckFailure(
+            message = t(
                 f"The losses do not fall: train_loss {_fmt(train_loss)}, val_loss {_fmt(val_loss)}; "
                 f"held-out -ELBO {untrained:.1f} before training, {after:.1f} after.",
-                hint=hint,
+                f"Loss-nya tidak turun: train_loss {_fmt(train_loss)}, val_loss {_fmt(val_loss)}; "
+                f"-ELBO pada gambar yang disisihkan {untrained:.1f} sebelum pelatihan, {after:.1f} sesudahnya.",
             )
+            raise CheckFailure(message, hint=hint)
 
     def reference():
         model, _, held_out = _train(student, seed=3)
         got, expected = held_out_negative_elbo(model, held_out), reference_loop(seed=3)
         if got > expected + TOLERANCE:
             hint = "zero-grad" if model.stale else None
-            raise CheckFailure(
-                f"After the same budget ({BUDGET['epochs']} epochs of {TRAIN_SIZE} hidden images, batch size "
-                f"{BUDGET['batch_size']}, lr {BUDGET['lr']}) your loop reaches a held-out -ELBO of {got:.1f} nats; "
+            epochs, batch_size, lr = BUDGET["epochs"], BUDGET["batch_size"], BUDGET["lr"]
+            message = t(
+                f"After the same budget ({epochs} epochs of {TRAIN_SIZE} hidden images, batch size "
+                f"{batch_size}, lr {lr}) your loop reaches a held-out -ELBO of {got:.1f} nats; "
                 f"the reference loop reaches {expected:.1f}, and a correct loop is within {TOLERANCE:.0f} of it.",
-                hint=hint,
+                f"Dengan anggaran yang sama ({epochs} epoch atas {TRAIN_SIZE} gambar tersembunyi, ukuran batch "
+                f"{batch_size}, lr {lr}) loop Anda mencapai -ELBO {got:.1f} nat pada gambar yang disisihkan; "
+                f"loop acuan mencapai {expected:.1f}, dan loop yang benar berada dalam {TOLERANCE:.0f} nat darinya.",
             )
+            raise CheckFailure(message, hint=hint)
 
     run_parts(
         "train",

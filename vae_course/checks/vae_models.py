@@ -25,6 +25,7 @@ from torch import nn
 
 from .. import models
 from ..data import IMAGE_SHAPE
+from ..language import t
 from ..losses import negative_elbo
 from . import judging
 from .core import CheckFailure, Student, close, describe, device_dtypes, expect_close, expect_shape, run_parts
@@ -102,7 +103,12 @@ class Case:
         """The student's model for this latent size, on the case's device and dtype."""
         model = self.student(self.spec.config(latent_dim=self.latent_dim))
         if not isinstance(model, nn.Module):
-            raise CheckFailure(f"{self.name}(config) should build a torch.nn.Module, got {type(model).__name__}.")
+            kind = type(model).__name__
+            message = t(
+                f"{self.name}(config) should build a torch.nn.Module, got {kind}.",
+                f"{self.name}(config) seharusnya membangun torch.nn.Module, didapat {kind}.",
+            )
+            raise CheckFailure(message)
         return model.to(self.device, self.dtype).train(train)
 
     def images(self, batch: int, seed: int) -> torch.Tensor:
@@ -115,10 +121,13 @@ class Case:
         """(mu, logvar) from the student's ``encode``, each checked to be (B, D)."""
         out = self.student.run(model.encode, x)
         if not (isinstance(out, tuple) and len(out) == 2):
-            message = f"{self.name}.encode(x) should return the tuple (mu, logvar), got {_kind(out)} ({self.label})."
+            message = t(
+                f"{self.name}.encode(x) should return the tuple (mu, logvar), got {_kind(out)} ({self.label}).",
+                f"{self.name}.encode(x) seharusnya mengembalikan tuple (mu, logvar), didapat {_kind(out)} ({self.label}).",
+            )
             raise CheckFailure(message, hint="encode-outputs")
         for label, value in zip(("mu", "logvar"), out):
-            expect_shape(value, (len(x), self.latent_dim), f"{label} from {self.name}.encode(x)", self.label)
+            expect_shape(value, (len(x), self.latent_dim), _from(label, f"{self.name}.encode(x)"), self.label)
         return out
 
     def decode(self, model: nn.Module, z: torch.Tensor) -> torch.Tensor:
@@ -130,11 +139,14 @@ class Case:
         """(x_hat, mu, logvar) from the student's ``forward``, shapes checked; ``eps`` passed if given."""
         out = self.student.run(model.forward, x) if eps is None else self.student.run(model.forward, x, eps=eps)
         if not (isinstance(out, tuple) and len(out) == 3):
-            message = f"{self.name}.forward(x) should return the tuple (x_hat, mu, logvar), got {_kind(out)}."
+            message = t(
+                f"{self.name}.forward(x) should return the tuple (x_hat, mu, logvar), got {_kind(out)}.",
+                f"{self.name}.forward(x) seharusnya mengembalikan tuple (x_hat, mu, logvar), didapat {_kind(out)}.",
+            )
             raise CheckFailure(message, hint="forward-outputs")
-        expect_shape(out[0], x.shape, f"x_hat from {self.name}.forward(x)", self.label, image_hint)
+        expect_shape(out[0], x.shape, _from("x_hat", f"{self.name}.forward(x)"), self.label, image_hint)
         for label, value in zip(("mu", "logvar"), out[1:]):
-            expect_shape(value, (len(x), self.latent_dim), f"{label} from {self.name}.forward(x)", self.label)
+            expect_shape(value, (len(x), self.latent_dim), _from(label, f"{self.name}.forward(x)"), self.label)
         return out
 
 
@@ -215,9 +227,11 @@ def _shapes(case: Case) -> None:
 def _budget(case: Case) -> None:
     count = sum(p.numel() for p in case.build().parameters())
     if count > case.spec.budget:
-        message = (
+        message = t(
             f"Your {case.name} has {count:,} parameters for latent_dim={case.latent_dim}; "
-            f"the budget is {case.spec.budget:,} at most."
+            f"the budget is {case.spec.budget:,} at most.",
+            f"{case.name} Anda memiliki {count:,} parameter untuk latent_dim={case.latent_dim}; "
+            f"anggarannya paling banyak {case.spec.budget:,}.",
         )
         raise CheckFailure(message, hint="parameter-budget")
 
@@ -225,11 +239,14 @@ def _budget(case: Case) -> None:
 def _layers(case: Case) -> None:
     model = case.build()
     for method, arg, kind, layer in (
-        ("encode", case.images(2, seed=90), "convolution", "nn.Conv2d"),
-        ("decode", case.codes(2, seed=91), "transposed convolution", "nn.ConvTranspose2d"),
+        ("encode", case.images(2, seed=90), "conv", "nn.Conv2d"),
+        ("decode", case.codes(2, seed=91), "conv_transpose", "nn.ConvTranspose2d"),
     ):
         if kind not in _layer_kinds_run(case, model, method, arg):
-            message = f"{case.name}.{method} ran no {layer} layer ({case.label})."
+            message = t(
+                f"{case.name}.{method} ran no {layer} layer ({case.label}).",
+                f"{case.name}.{method} tidak menjalankan satu pun lapisan {layer} ({case.label}).",
+            )
             raise CheckFailure(message, hint="conv-layers")
 
 
@@ -252,9 +269,9 @@ def _layer_kinds_run(case: Case, model: nn.Module, method: str, arg: torch.Tenso
 
 def _layer_kind(module: nn.Module) -> str | None:
     if isinstance(module, nn.Conv2d):
-        return "convolution"
+        return "conv"
     if isinstance(module, nn.ConvTranspose2d):
-        return "transposed convolution"
+        return "conv_transpose"
     return None
 
 
@@ -265,9 +282,13 @@ def _encoder(case: Case) -> None:
         mu, logvar = case.encode(model, x)
     for label, value in (("mu", mu), ("logvar", logvar)):
         if not torch.isfinite(value).all():
-            raise CheckFailure(f"{label} from {case.name}.encode(x) is not finite ({case.label}).", hint="not-finite")
+            what = _from(label, f"{case.name}.encode(x)")
+            raise CheckFailure(_not_finite(what, case.label), hint="not-finite")
     if close(mu, mu[:1].expand_as(mu)):
-        message = f"{case.name}.encode gave every image the same mu ({case.label}): mu must depend on the image."
+        message = t(
+            f"{case.name}.encode gave every image the same mu ({case.label}): mu must depend on the image.",
+            f"{case.name}.encode memberi setiap gambar mu yang sama ({case.label}): mu harus bergantung pada gambarnya.",
+        )
         raise CheckFailure(message)
 
 
@@ -279,10 +300,13 @@ def _variance_probe(case: Case) -> None:
     with torch.no_grad():
         _, logvar = case.encode(model.eval(), x)
     if not (logvar < 0).any():
-        message = (
+        message = t(
             f"After {PROBE_STEPS} Adam steps (lr {PROBE_LR:g}) that lower the mean of logvar, every logvar "
             f"from {case.name}.encode is still >= 0 ({case.label}): your encoder cannot make the posterior "
-            "narrower than the prior."
+            "narrower than the prior.",
+            f"Setelah {PROBE_STEPS} langkah Adam (lr {PROBE_LR:g}) yang menurunkan rata-rata logvar, setiap logvar "
+            f"dari {case.name}.encode masih >= 0 ({case.label}): encoder Anda tidak dapat membuat posterior "
+            "lebih sempit daripada prior.",
         )
         raise CheckFailure(message, hint="logvar-range")
 
@@ -305,21 +329,29 @@ def _decoder(case: Case) -> None:
         case.forward(model, case.images(6, seed=71))  # anything a decoder keeps from the encoder changes
         again = case.decode(model, z)
         if not close(again, p):
-            message = (
+            message = t(
                 f"{case.name}.decode(z) gave other images for the same z after the model encoded other "
-                f"images ({case.label})."
+                f"images ({case.label}).",
+                f"{case.name}.decode(z) memberi gambar lain untuk z yang sama setelah model meng-encode gambar "
+                f"lain ({case.label}).",
             )
             raise CheckFailure(message, hint="decoder-uses-x")
         if close(case.decode(model, 3 * case.codes(6, seed=72)), p):
-            raise CheckFailure(f"{case.name}.decode(z) gave the same images for other codes ({case.label}).")
+            message = t(
+                f"{case.name}.decode(z) gave the same images for other codes ({case.label}).",
+                f"{case.name}.decode(z) memberi gambar yang sama untuk kode lain ({case.label}).",
+            )
+            raise CheckFailure(message)
 
 
 def _expect_probabilities(p: torch.Tensor, what: str, label: str) -> None:
     if not torch.isfinite(p).all():
-        raise CheckFailure(f"{what} is not finite ({label}).", hint="not-finite")
+        raise CheckFailure(_not_finite(what, label), hint="not-finite")
     if p.min() < 0 or p.max() > 1:
-        message = (
-            f"{what} should hold pixel probabilities in [0, 1], got values in [{p.min():.3g}, {p.max():.3g}] ({label})."
+        low, high = f"{p.min():.3g}", f"{p.max():.3g}"
+        message = t(
+            f"{what} should hold pixel probabilities in [0, 1], got values in [{low}, {high}] ({label}).",
+            f"{what} seharusnya berisi probabilitas piksel di [0, 1], didapat nilai di [{low}, {high}] ({label}).",
         )
         raise CheckFailure(message, hint="missing-sigmoid")
 
@@ -331,14 +363,16 @@ def _sampling(case: Case) -> None:
         x, eps = case.images(batch, seed=20 + batch), case.codes(batch, seed=30 + batch)
         mu, logvar = case.encode(model, x)
         x_hat, forward_mu, forward_logvar = case.forward(model, x, eps)
-        what = f"from {case.name}.forward(x, eps)"
-        expect_close(forward_mu, mu, f"mu {what}", case.label, {"forward-outputs": logvar})
-        expect_close(forward_logvar, logvar, f"logvar {what}", case.label, {"forward-outputs": mu})
+        forward = f"{case.name}.forward(x, eps)"
+        expect_close(forward_mu, mu, _from("mu", forward), case.label, {"forward-outputs": logvar})
+        expect_close(forward_logvar, logvar, _from("logvar", forward), case.label, {"forward-outputs": mu})
         answers = _sampling_answers(case, model, x, eps, mu, logvar)
         if not close(x_hat, answers["right"]):
-            message = (
-                f"x_hat {what} is not decode(z) for z = mu + exp(0.5 * logvar) * eps, with mu and logvar "
-                f"from encode(x) ({case.label}, batch of {batch})."
+            message = t(
+                f"x_hat from {forward} is not decode(z) for z = mu + exp(0.5 * logvar) * eps, with mu and logvar "
+                f"from encode(x) ({case.label}, batch of {batch}).",
+                f"x_hat dari {forward} bukan decode(z) untuk z = mu + exp(0.5 * logvar) * eps, dengan mu dan logvar "
+                f"dari encode(x) ({case.label}, batch berisi {batch}).",
             )
             raise CheckFailure(message, hint=_sampling_mistake(x_hat, answers))
 
@@ -350,7 +384,7 @@ def _sampling_mistake(x_hat: torch.Tensor, answers: dict[str, torch.Tensor]) -> 
             return hint
     if not torch.equal(answers["again"], x_hat):
         return "eps-ignored"
-    if not close(answers["same z, other images"], x_hat, slack=10.0):
+    if not close(answers["same-z-other-images"], x_hat, slack=10.0):
         return "decoder-uses-x"
     return None
 
@@ -374,7 +408,7 @@ def _sampling_answers(case: Case, model, x, eps, mu, logvar) -> dict[str, torch.
     other = case.images(len(x), seed=40 + len(x))
     other_mu, other_logvar = case.encode(model, other)
     other_eps = (z - other_mu) / torch.exp(0.5 * other_logvar)
-    answers["same z, other images"] = case.forward(model, other, other_eps)[0]
+    answers["same-z-other-images"] = case.forward(model, other, other_eps)[0]
     return answers
 
 
@@ -386,7 +420,11 @@ def _noise(case: Case) -> None:
     decoded_mean = case.decode(model, case.encode(model, x)[0])  # asked for whatever the verdict
     if torch.equal(first, second):
         hint = "forward-no-sampling" if close(first, decoded_mean) else "stale-noise"
-        message = f"{case.name}.forward(x) returned the same x_hat twice, so z was not sampled afresh ({case.label})."
+        message = t(
+            f"{case.name}.forward(x) returned the same x_hat twice, so z was not sampled afresh ({case.label}).",
+            f"{case.name}.forward(x) mengembalikan x_hat yang sama dua kali, jadi sampel z tidak diambil baru "
+            f"({case.label}).",
+        )
         raise CheckFailure(message, hint=hint)
 
 
@@ -395,18 +433,31 @@ def _gradients(case: Case) -> None:
     x, eps = case.images(5, seed=50), case.codes(5, seed=51)
     loss = _negative_elbo(case.forward(model, x, eps), x, case)
     if not loss.requires_grad:
-        message = f"The negative ELBO of {case.name}'s outputs does not depend on its weights ({case.label})."
+        message = t(
+            f"The negative ELBO of {case.name}'s outputs does not depend on its weights ({case.label}).",
+            f"ELBO negatif dari output {case.name} tidak bergantung pada bobotnya ({case.label}).",
+        )
         raise CheckFailure(message, hint="no-gradient")
     names = [name for name, _ in model.named_parameters()]
     norms = judging.answer(lambda: _gradient_norms(loss, model))
     if len(norms) != len(names):
-        raise CheckFailure(f"The grader got {len(norms)} gradients for the {len(names)} weights of your {case.name}.")
+        message = t(
+            f"The grader got {len(norms)} gradients for the {len(names)} weights of your {case.name}.",
+            f"Penilai menerima {len(norms)} gradien untuk {len(names)} bobot {case.name} Anda.",
+        )
+        raise CheckFailure(message)
     for name, norm in zip(names, norms):
         if norm is None:
-            message = f"No gradient of the negative ELBO reaches the weight {name} of your {case.name} ({case.label})."
+            message = t(
+                f"No gradient of the negative ELBO reaches the weight {name} of your {case.name} ({case.label}).",
+                f"Tidak ada gradien ELBO negatif yang sampai ke bobot {name} pada {case.name} Anda ({case.label}).",
+            )
             raise CheckFailure(message, hint="no-gradient")
         if not torch.isfinite(norm).all():
-            message = f"The gradient of the negative ELBO for {name} is not finite ({case.label})."
+            message = t(
+                f"The gradient of the negative ELBO for {name} is not finite ({case.label}).",
+                f"Gradien ELBO negatif untuk {name} tidak berhingga ({case.label}).",
+            )
             raise CheckFailure(message, hint="not-finite")
 
 
@@ -421,7 +472,7 @@ def _gradient_norms(loss: torch.Tensor, model: nn.Module) -> list[torch.Tensor |
 
 def _negative_elbo(output: tuple, x: torch.Tensor, case: Case) -> torch.Tensor:
     x_hat, mu, logvar = output
-    _expect_probabilities(x_hat.detach(), f"x_hat from {case.name}.forward(x, eps)", case.label)
+    _expect_probabilities(x_hat.detach(), _from("x_hat", f"{case.name}.forward(x, eps)"), case.label)
     return negative_elbo(x_hat, x, mu, logvar)
 
 
@@ -435,10 +486,13 @@ def _trains(case: Case) -> None:
     with torch.no_grad():
         after = _negative_elbo(case.forward(model, x, eps), x, case).item()
     if not after <= (1 - TRAIN_GAIN) * before:
-        message = (
+        message = t(
             f"{TRAIN_STEPS} Adam steps (lr {TRAIN_LR:g}) on one batch of {TRAIN_BATCH} images took the negative "
             f"ELBO of your {case.name} from {before:.1f} to {after:.1f} nats per image; a model that trains "
-            f"lowers it by at least {TRAIN_GAIN:.0%} ({case.label})."
+            f"lowers it by at least {TRAIN_GAIN:.0%} ({case.label}).",
+            f"{TRAIN_STEPS} langkah Adam (lr {TRAIN_LR:g}) pada satu batch berisi {TRAIN_BATCH} gambar membawa ELBO "
+            f"negatif {case.name} Anda dari {before:.1f} ke {after:.1f} nat per gambar; model yang belajar "
+            f"menurunkannya setidaknya {TRAIN_GAIN:.0%} ({case.label}).",
         )
         raise CheckFailure(message, hint="not-finite" if after != after else None)
 
@@ -471,4 +525,15 @@ def garments(batch: int, seed: int) -> torch.Tensor:
 
 
 def _kind(value) -> str:
-    return f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+    if isinstance(value, tuple):
+        return t(f"a tuple of {len(value)}", f"tuple berisi {len(value)}")
+    return type(value).__name__
+
+
+def _from(value: str, call: str) -> str:
+    """How a message names one output of a call: "mu from MLPVAE.encode(x)"."""
+    return t(f"{value} from {call}", f"{value} dari {call}")
+
+
+def _not_finite(what: str, label: str) -> str:
+    return t(f"{what} is not finite ({label}).", f"{what} tidak berhingga ({label}).")
