@@ -58,7 +58,7 @@ TEXT = {
     },
     "id": {
         "header": """\
-# Persiapan: membuat pustaka kuliah ini, vae_course, dapat diimpor. Di tempat pustaka itu sudah
+# Penyiapan: membuat pustaka kuliah ini, vae_course, dapat diimpor. Di tempat pustaka itu sudah
 # terpasang (klon repositori kuliah, JupyterHub-nya, autograder) sel ini tidak melakukan apa-apa; di
 # tempat lain (Colab, Kaggle) sel ini memasang vae_course versi {version} dengan pip, sekali saja.
 # Jalankan sel ini lebih dulu; jangan mengubahnya.""",
