@@ -15,10 +15,10 @@ A message is text a student reads:
   line (display math and code blocks are copied as they are). Not the model answers of the written
   questions (solution cells: students never see them, and instructors grade against them);
 - in code cells, outside the solutions (``### BEGIN/END SOLUTION``) and the hidden tests
-  (``### BEGIN/END HIDDEN TESTS``): comments (a block of full-line comments is one message; the
-  translation is wrapped again), docstrings (paragraph by paragraph, line breaks kept), and the strings
-  that speak to the student: an ``assert``'s message, what ``print`` prints, a ``title=``. An f-string
-  keeps its ``{fields}``.
+  (``### BEGIN/END HIDDEN TESTS``): comments (a block of full-line comments is one message, its
+  translation wrapped again; a one-line comment stays one line), docstrings (paragraph by paragraph,
+  line breaks kept), and the strings that speak to the student: an ``assert``'s message, what
+  ``print`` prints, a figure's title, labels and legend. An f-string keeps its ``{fields}``.
 
 Everything else is copied: the code, the solutions, the hidden tests, cell ids and nbgrader's metadata
 (grade ids, points), so that the same answer earns the same points in every language. The setup cell
@@ -224,7 +224,7 @@ def _comment_spans(source: str, starts: list[int]) -> list[Span]:
         end = starts[block[-1].end[0] - 1] + block[-1].end[1]
         message = " ".join(token.string[1:].strip() for token in block)
         column = block[0].start[1]
-        if len(block) == 1 and block[0].line[:column].strip():  # after code: stays on its line
+        if len(block) == 1:  # a one-line comment (after code, or on its own line) stays one line
 
             def render(text: str) -> str:
                 return "# " + text
