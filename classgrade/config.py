@@ -8,6 +8,7 @@ the course's nbgrader configuration, for example::
     c.ClassGrade.read_paths = ["/srv/data"]              # kernels may read these (besides Python)
     c.ClassGrade.kernel_env = {"MYCOURSE_DATA": "/srv/data"}
     c.ClassGrade.preload = ["numpy", "torch"]            # imported once per worker (fork mode)
+    c.ClassGrade.prepare = ["mycourse.data:download"]    # called once before kernels start
 
 Command-line flags add to or override these (see ``python -m classgrade autograde --help``).
 """
@@ -45,6 +46,12 @@ class ClassGrade(Configurable):
         Unicode(),
         default_value=["numpy", "torch", "matplotlib.pyplot"],
         help="Modules each worker imports once, for all its kernels (fork mode).",
+    ).tag(config=True)
+    prepare = List(
+        Unicode(),
+        help="Functions ('module:function', called without arguments) the grader calls once before any "
+        "kernel starts: kernels may only read the course's files, so a data set that must be unpacked on a "
+        "fresh machine is unpacked here. A failure is reported, not fatal.",
     ).tag(config=True)
     warmup = Unicode(TORCH_WARMUP, help="Python code each worker runs once, after the preload.").tag(config=True)
 

@@ -7,7 +7,7 @@ Slow (marked ``slow``, run in CI):
    chapter's cells fails the build. In CI (a fresh clone) this is a clean build that executes every
    chapter once per edition; locally it reuses the execution caches unless ``vae_course``, the
    checkpoints or the book's configuration changed.
-2. Headless Chromium opens every page of ``_toc.yml`` in both editions from a local server, exactly
+2. Debian's Chromium, headless under Playwright (``tests/browser_support``), opens every page of ``_toc.yml`` in both editions from a local server, exactly
    as built (nothing injected), at a desktop and at a phone width, and checks that the page is in its
    edition's language and links the same page of the other edition, and that it loads, that every figure is an
    image that decoded to a non-zero size, that MathJax typesets every formula without TeX errors and
@@ -28,21 +28,16 @@ repository.
 
 from __future__ import annotations
 
-import fcntl
-import functools
 import html.parser
-import http.server
 import posixpath
 import re
-import subprocess
-import sys
-import threading
 import urllib.parse
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import yaml
-from book_support.devtools import Browser, find_chromium
+from browser_support import keep_on_failure, offline_context
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "scripts" / "build-book"
@@ -52,7 +47,6 @@ EDITIONS = ("en", "id")  # scripts/build-book's EDITIONS: the site holds _build/
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 # Screens the pages are checked on: (width, height, mobile). The phone is an iPhone 12 to 15's width.
 VIEWPORTS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
-BUILD_TIMEOUT_S = 1200  # a clean build takes a few minutes on 2 CPU cores
 # JavaScript errors of the theme itself, not of our pages. sphinx-thebe 0.3.1 under jupyter-book 1
 # writes its config <script> twice on every page, so the second `const` declaration throws.
 KNOWN_THEME_EXCEPTIONS = ("Identifier 'THEBE_JS_URL' has already been declared",)
@@ -165,54 +159,26 @@ CHAPTERS = [page for page in toc_pages() if Path(page).name[:2].isdigit()]  # bo
 
 
 @pytest.fixture(scope="module")
-def built_book() -> Path:
-    """Build the book with the README's command and return the HTML folder.
-
-    A file lock keeps pytest-xdist workers from building into ``_build`` at the same time; a worker
-    that waited finds the build done and cached.
-    """
-    (ROOT / "_build").mkdir(exist_ok=True)
-    with open(ROOT / "_build" / ".test-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = subprocess.run(
-            [sys.executable, str(BUILD_SCRIPT)], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
-        )
-    assert result.returncode == 0, (
-        f"scripts/build-book failed (exit {result.returncode}).\n"
-        f"--- last lines of its output ---\n{(result.stdout + result.stderr)[-6000:]}"
-    )
-    return HTML_DIR
+def screens(chromium, server):
+    """One tab per screen of ``VIEWPORTS`` (a phone is emulated as one: it honours the page's
+    ``<meta name="viewport">``), each able to reach only the book server; ``{screen: (tab, guard)}``."""
+    with ExitStack() as stack:
+        tabs = {}
+        for screen, (width, height, mobile) in VIEWPORTS.items():
+            context, guard = stack.enter_context(
+                offline_context(chromium, [server], viewport={"width": width, "height": height}, is_mobile=mobile)
+            )
+            tabs[screen] = (context.new_page(), guard)
+        yield tabs
 
 
-@pytest.fixture(scope="module")
-def server(built_book):
-    """Serve the built HTML on 127.0.0.1 from a thread; yields the base URL."""
-
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(built_book))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    """A headless Chromium tab that can reach only the book server."""
-    executable = find_chromium()
-    if executable is None:
-        pytest.fail("Chromium is not installed: apt-get install chromium")
-    with Browser(executable) as browser:
-        tab = browser.new_page()
-        tab.local_prefix = server
-        yield tab
-        tab.close()
+@pytest.fixture
+def tab(screens, viewport, request):
+    """The tab of the test's screen, its guard cleared; a screenshot kept if the test fails."""
+    page, guard = screens[viewport]
+    guard.clear()
+    with keep_on_failure(page.context, request, trace=False):
+        yield page, guard
 
 
 @pytest.mark.slow
@@ -277,10 +243,10 @@ def test_build_copies_mathjax_into_the_site(built_book, language):
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("name", toc_pages())
 @pytest.mark.parametrize("language", EDITIONS)
-def test_page_renders(page, server, language, name, viewport):
-    page.set_viewport(*VIEWPORTS[viewport])
-    page.navigate(server + f"{language}/{name}.html")
-    report = page.evaluate(PAGE_REPORT_JS, await_promise=True)
+def test_page_renders(tab, server, language, name, viewport):
+    page, guard = tab
+    page.goto(server + f"{language}/{name}.html", wait_until="load")
+    report = page.evaluate(PAGE_REPORT_JS)
     name = f"{language}/{name}"  # in the messages below
 
     assert report["lang"] == language, f"{name}: <html lang={report['lang']!r}>"
@@ -297,7 +263,7 @@ def test_page_renders(page, server, language, name, viewport):
     if name.split("/", 1)[1] in CHAPTERS:
         assert report["figures"] > 0, f"{name}: a chapter without a single figure"
     if report["mathNodes"]:
-        assert report["mathjaxLoaded"], f"{name}: has math but MathJax did not load (blocked: {page.blocked})"
+        assert report["mathjaxLoaded"], f"{name}: has math but MathJax did not load (blocked: {guard.blocked})"
         assert report["typeset"] >= report["mathNodes"], (
             f"{name}: {report['mathNodes']} math nodes, {report['typeset']} typeset"
         )
@@ -309,9 +275,9 @@ def test_page_renders(page, server, language, name, viewport):
     assert not report["brokenFonts"], f"{name}: fonts that failed to load: {report['brokenFonts']}"
     assert not report["errorOutputs"], f"{name}: cells show errors or stderr: {report['errorOutputs']}"
     assert not report["tracebackText"], f"{name}: the page shows a Python traceback"
-    exceptions = [e for e in page.exceptions if not any(known in e for known in KNOWN_THEME_EXCEPTIONS)]
+    exceptions = [e for e in guard.exceptions if not any(known in e for known in KNOWN_THEME_EXCEPTIONS)]
     assert not exceptions, f"{name}: JavaScript exceptions: {exceptions}"
-    assert not page.blocked, f"{name}: the page tried to load from outside the machine: {page.blocked}"
+    assert not guard.blocked, f"{name}: the page tried to load from outside the machine: {guard.blocked}"
 
 
 class _Links(html.parser.HTMLParser):

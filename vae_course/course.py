@@ -100,6 +100,9 @@ def configure_nbgrader(c, language: str | None = None) -> str:
     c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
     c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_ENV_VAR: language}
+    # Kernels may only read the data root: on a machine that never loaded Fashion-MNIST, the grader
+    # unpacks it there once, before the kernels start (Debian's copy, else torchvision's download).
+    c.ClassGrade.prepare = ["vae_course.data:ensure_fashion_mnist"]
     # imported once per worker, for every kernel (the trusted judge replays the checks in the runner)
     c.ClassGrade.preload = ["numpy", "torch", "matplotlib.pyplot", "vae_course.checks"]
     return language

@@ -11,7 +11,9 @@ Where the files come from, in order:
    decompressed into ``<root>``;
 3. torchvision's download (online users, Colab).
 
-``root`` is the argument if given, else ``$VAE_COURSE_DATA``, else ``~/.cache/vae-course``.
+``root`` is the argument if given, else ``$VAE_COURSE_DATA``, else ``~/.cache/vae-course``. Any number
+of processes, on one machine or on several sharing ``root`` over a network file system, may prepare
+it at once: files appear in ``FashionMNIST/raw/`` only by an atomic rename, complete.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from .files import atomic_paths
 
 IMAGE_SHAPE = (1, 28, 28)  # (C, H, W)
 IMAGE_SIZE = 28 * 28  # pixels per image
@@ -99,34 +105,47 @@ def _missing_files(root: Path) -> list[str]:
 
 
 def _copy_from_debian(root: Path) -> bool:
-    """Decompress Debian's ``.gz`` files into ``root``; False if the package is not installed."""
+    """Decompress Debian's ``.gz`` files into ``root``; False if the package is not installed.
+
+    Safe when several processes (or machines sharing ``root``) do it at once: each decompresses into
+    a temporary file of its own and renames it over the target (:func:`~vae_course.files.atomic_paths`),
+    so a reader finds each file complete or absent, and the last rename leaves the same bytes.
+    """
     source = DEBIAN_DIR
     missing = _missing_files(root)
     if not all((source / f"{name}.gz").is_file() for name in missing):
         return False
-    _raw_dir(root).mkdir(parents=True, exist_ok=True)
     for name in missing:
-        target = _raw_dir(root) / name
-        partial = target.with_suffix(".partial")
         try:
-            with gzip.open(source / f"{name}.gz", "rb") as src, open(partial, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-        except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
-            partial.unlink(missing_ok=True)
+            with atomic_paths(_raw_dir(root) / name) as (partial,):
+                with gzip.open(source / f"{name}.gz", "rb") as src, open(partial, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as err:  # what a bad .gz raises; a write error is not one
             raise DataCorruptError(f"{source / name}.gz is not a valid gzip file: {err}") from err
-        partial.replace(target)  # atomic: a half-written file never looks complete
     return True
 
 
 def _download(root: Path) -> str | None:
-    """torchvision's download; returns the error text if it failed."""
+    """torchvision's download; returns the error text if it failed.
+
+    torchvision writes its files in place, so it downloads into a folder of this process's own
+    beside ``FashionMNIST/``; the decompressed files are then renamed into ``<root>/FashionMNIST/raw/``.
+    """
     from torchvision.datasets import FashionMNIST
 
+    root.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix=".download-", dir=root))
     try:
-        FashionMNIST(str(root), train=True, download=True)
-        FashionMNIST(str(root), train=False, download=True)
+        FashionMNIST(str(private), train=True, download=True)
+        FashionMNIST(str(private), train=False, download=True)
+        _raw_dir(root).mkdir(parents=True, exist_ok=True)
+        for pair in RAW_FILES.values():
+            for name in pair:
+                os.replace(_raw_dir(private) / name, _raw_dir(root) / name)
     except Exception as err:  # network errors come in many types
         return " ".join(f"{type(err).__name__}: {err}".split())  # one line: torchvision's has several
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     return None
 
 

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import fcntl
 import glob
+import importlib
 import logging
 import os
 import site
@@ -108,6 +109,7 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
             "sqlite"
         )  # a database server serializes shards' writes
         stack.enter_context(_exclusive(course, options.shard if server else None))
+        prepare_errors = prepare(settings)
         pool_folder = runs[0][1] if len(runs) == 1 else course / "reports" / "autograde"
         bar = _progress_bar(options)
         gradings, started = {}, {}
@@ -127,7 +129,7 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
                     grading.prepare(pool, submission)
                     _dispatch(gradings, pool.events(block=False))
             _dispatch(gradings, pool.events())  # ...while the pool works through all of them
-            warnings = pool.preload_errors + pool.start_errors
+            warnings = prepare_errors + pool.preload_errors + pool.start_errors
     reports = []
     for one, folder, _unused_converter, _unused_settings in runs:
         grading = gradings[one.assignment]
@@ -145,6 +147,29 @@ def autograde_course(options: AutogradeOptions) -> list[report.ClassReport]:
         report.write(class_report, folder)
         reports.append(dataclasses.replace(class_report, submissions=results))
     return reports
+
+
+def prepare(settings: ClassGrade) -> list[str]:
+    """Call the course's ``prepare`` functions once, before any kernel starts; return their errors.
+
+    Kernels may only read what the course shares with them (its data set, say), so whatever must be
+    written there on a fresh machine is written here, by the instructor's process, once. A function
+    that fails is reported, not fatal: assignments that do not need what it prepares still grade.
+
+    matplotlib's font list comes first: each kernel's home gets a copy of it (``execution.kernel``); a
+    kernel that found none would scan the fonts itself and say so on stderr, which zeroes a test cell.
+    """
+    errors = []
+    with contextlib.suppress(ImportError):
+        import matplotlib.font_manager  # noqa: F401 (loading it writes the font list on a fresh machine)
+    for target in settings.prepare:
+        module, _, function = target.partition(":")
+        try:
+            getattr(importlib.import_module(module), function)()
+        except Exception as err:
+            errors.append(f"prepare {target}: {type(err).__name__}: {' '.join(str(err).split())}")
+            print(f"warning: {errors[-1]}", file=sys.stderr)
+    return errors
 
 
 def is_pattern(assignment: str) -> bool:

@@ -1,2 +1,2 @@
-"""Support for tests/test_book.py (a minimal DevTools client), and the pinned MathJax 3 that
-scripts/build-book copies into the site (package.json here; scripts/install runs npm ci)."""
+"""The book's pinned npm packages: MathJax 3, which scripts/build-book copies into the site
+(package.json and package-lock.json here; scripts/install runs npm ci)."""

@@ -10,6 +10,7 @@ serial ``autograde``, and with itself after a regrade. Kernels run without PyTor
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -278,13 +279,18 @@ def _real_course(
 
 
 def _grade_real(course: Path, assignment: str, submissions: dict) -> dict[str, dict]:
-    """Submit ``submissions`` (student -> writer of the notebook into a folder); grade; the report by student."""
+    """Submit ``submissions`` (student -> writer of the notebook into a folder); grade; the report by student.
+
+    Graded as on a grading machine that never ran the course: the data root is empty, so kernels that
+    load Fashion-MNIST (read-only to them) find it only if the grader prepared it before they started.
+    """
     for student, write in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         write(folder)
     command = [sys.executable, "-m", "classgrade", "autograde", assignment, "--jobs", "2", "--quiet"]
-    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    env = dict(os.environ, VAE_COURSE_DATA=str(course.parent / "empty-data-root"))
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return by_student(json.loads((course / "reports" / "autograde" / assignment / "report.json").read_text()))
 
@@ -370,3 +376,19 @@ def test_a_real_assignment_tampered_kernel_earns_nothing_for_a_wrong_kl(tmp_path
     graded = nbformat.read(course / "autograded" / "tampered" / assignment / name, as_version=4)
     values = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_kl_values")
     assert "[kl-sign]" in values.outputs[0].evalue  # the judge's reason, with the check's own hint
+
+
+def test_prepare_calls_the_courses_functions_once_and_reports_a_failure(monkeypatch, capsys):
+    from classgrade.config import ClassGrade
+    from classgrade.coordinator.autograde import prepare
+
+    calls = []
+    monkeypatch.setattr(json, "calls", lambda: calls.append("called"), raising=False)  # a function in a module
+    settings = ClassGrade(prepare=["json:calls", "json:no_such_function", "no_such_module:f"])
+    errors = prepare(settings)
+    assert calls == ["called"]
+    assert [error.split(":")[0:2] for error in errors] == [
+        ["prepare json", "no_such_function"],
+        ["prepare no_such_module", "f"],
+    ]
+    assert "warning: prepare json:no_such_function: AttributeError" in capsys.readouterr().err
