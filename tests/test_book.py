@@ -31,6 +31,8 @@ from __future__ import annotations
 import html.parser
 import posixpath
 import re
+import subprocess
+import sys
 import urllib.parse
 from contextlib import ExitStack
 from pathlib import Path
