@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import sys
 
 import nbformat
@@ -259,3 +260,28 @@ def test_configure_nbgrader_passes_the_language_to_every_kernel_and_check(monkey
     assert c.ClassGrade.kernel_env[LANGUAGE_ENV_VAR] == "id", "classgrade's kernels start with a clean environment"
     assert os.environ[LANGUAGE_ENV_VAR] == "id", "nbgrader's kernels and classgrade's judge inherit it"
     assert configure_nbgrader(Config()) == "id", "without an argument: the variable"
+
+
+def test_an_edited_english_sentence_leaves_the_catalogue_behind(tmp_path):
+    """What tests/test_translation.py compares: the messages of the sources as they are now against
+    the catalogues. An edit shows up as a new message and a gone one; until it is translated, the
+    translated source keeps the new English sentence."""
+    from babel.messages.pofile import read_po
+
+    assignment = "02_reparameterization"
+    shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+    path = notebook_path(assignment, tmp_path / "solutions")
+    edited = nbformat.read(path, as_version=4)
+    old = "Answer in three to five sentences."
+    (question,) = [cell for cell in edited.cells if old in cell.source]
+    question.source = question.source.replace(old, "Answer in two to four sentences.")
+    nbformat.write(edited, path)
+    with open(translate.catalogue_path("id", assignment), "rb") as stream:
+        catalogue = {message.id for message in read_po(stream) if message.id}
+    extracted = {message.id for message in translate.templates(tmp_path)[f"exercises/{assignment}"] if message.id}
+    (new,), (gone,) = extracted - catalogue, catalogue - extracted
+    assert new.endswith("Answer in two to four sentences.") and gone.endswith(old)
+    text = translate.translate_notebook(
+        edited, translate.catalogue_translation(translate.catalogue_path("id", assignment), "id")
+    )
+    assert "Answer in two to four sentences." in next(c.source for c in text.cells if c.id == question.id)
