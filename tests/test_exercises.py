@@ -344,8 +344,10 @@ def test_the_class_language_reaches_the_kernels(classes, language):
     notebook = root / "autograded" / PROBE / PROBE_ASSIGNMENT / f"{PROBE_ASSIGNMENT}.ipynb"
 
     def printed() -> str:
-        cells = {cell["id"]: cell for cell in course.read_notebook(notebook)["cells"]}
-        return "".join(output.get("text", "") for output in cells["reparameterize"]["outputs"])
+        import nbformat
+
+        cells = {cell.id: cell for cell in nbformat.read(notebook, as_version=4).cells}
+        return "".join(output.get("text", "") for output in cells["reparameterize"].outputs)
 
     assert f"language: {language}" in printed()
     command = [sys.executable, "-m", "classgrade", "autograde", PROBE_ASSIGNMENT, "--student", PROBE, "--jobs", "1",
