@@ -41,7 +41,8 @@ def nbgrader_side_by_side(
     runs: list[tuple[Path, tuple[str, ...], str]], timeout: float = 1800
 ) -> list[subprocess.CompletedProcess]:
     """``nbgrader <args>`` in several courses at once, each ``(course, args, language)`` a process of its
-    own (classes in two languages are graded in the time of one on two cores); fail if any fails."""
+    own: grading runs one kernel at a time on one thread, so two classes keep two cores busy instead of
+    one. Fail if any fails."""
     processes = [
         subprocess.Popen([*NBGRADER, *args], cwd=course, env=language_env(language), text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
