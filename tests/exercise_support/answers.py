@@ -913,6 +913,27 @@ def log_importance_weights(model, x, num_samples, generator=None, eps=None):
         ["values"],
     ),
     _mistake(
+        "iw-targets-order",
+        "08_bounds",
+        "log_importance_weights",
+        """
+def log_importance_weights(model, x, num_samples, generator=None, eps=None):
+    mu, logvar = model.encode(x)
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    x_hat = model.decode(z.flatten(0, 1))  # sample-major: row s * B + b
+    targets = x.repeat_interleave(num_samples, dim=0)  # image-major: row b * S + s
+    log_px = -reconstruction_loss(x_hat, targets).view(num_samples, -1)
+    log_pz = -0.5 * (math.log(2 * math.pi) + z.pow(2)).sum(-1)
+    log_qz = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)
+    return log_px + log_pz - log_qz
+""",
+        {"test_iw_values"},
+        "check_log_importance_weights",
+        ["values"],
+    ),
+    _mistake(
         "mean-of-log",
         "08_bounds",
         "log_mean_exp",

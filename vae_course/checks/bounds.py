@@ -164,12 +164,15 @@ def iw_mistakes(model, x, eps) -> tuple[dict[str, torch.Tensor | None], torch.Te
     log_pz = gaussian.gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))  # (S, B)
     log_qz = gaussian.gaussian_log_density(z, mu, logvar)  # (S, B)
     half_log_2pi = 0.5 * mu.shape[1] * math.log(2 * math.pi)
+    image_major = x.repeat_interleave(samples, dim=0)  # (S * B, 1, 28, 28): each image S times in a row
+    log_px_misaligned = -reconstruction_loss(x_hat, image_major).view(samples, -1)  # (S, B)
     return {
         "iw-prior-missing": log_px - log_qz,
         "iw-q-sign": log_px + log_pz + log_qz,
         "iw-likelihood-sign": -log_px + log_pz - log_qz,
         "log-2pi": log_px + log_pz - log_qz + half_log_2pi,  # the constant left out of log p(z) only
         "iw-shape": (log_px + log_pz - log_qz).T if samples > 1 else None,
+        "iw-targets-order": log_px_misaligned + log_pz - log_qz if samples > 1 and x.shape[0] > 1 else None,
     }, log_px + log_pz - log_qz - half_log_2pi  # ... or out of log q(z|x) only
 
 

@@ -194,6 +194,12 @@ HINTS: dict[str, str] = {
         "log q(z|x) (or leave it out of both: it cancels), not in one of them only."
     ),
     "iw-shape": "Return shape (S, B): one row per sample z, one column per image.",
+    "iw-targets-order": (
+        "The targets must repeat in the order of the flattened samples. z.flatten(0, 1) is sample-major "
+        "(row s * B + b is sample s of image b), so repeat the whole batch once per sample: "
+        "`x.expand(S, *x.shape).flatten(0, 1)`. `x.repeat_interleave(S, dim=0)` repeats each image S "
+        "times in a row (image-major), which compares most reconstructions with another image."
+    ),
     "mean-of-log": (
         "You averaged the log weights: that is the ELBO again (Jensen: the mean of the logs is at most "
         "the log of the mean). The IWAE bound is the log of the mean of the weights, log (1/k) sum_i exp(log w_i)."
@@ -218,8 +224,8 @@ HINTS: dict[str, str] = {
     ),
     # --- the diffusion model's forward process and loss
     "alpha-not-bar": (
-        "That is alpha_t = 1 - beta_t, one step's share of the signal. alpha_bar_t is the cumulative product "
-        "of the alphas up to and including step t: `torch.cumprod(1 - betas, dim=0)`."
+        "That is alpha_t = 1 - beta_t, the share of the variance one step keeps as signal. alpha_bar_t is the "
+        "cumulative product of the alphas up to and including step t: `torch.cumprod(1 - betas, dim=0)`."
     ),
     "cumprod-of-betas": "alpha_t = 1 - beta_t: take the cumulative product of 1 - betas, not of the betas.",
     "step-off-by-one": (
