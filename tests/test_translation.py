@@ -24,9 +24,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("id",)
-# What a translation must carry over unchanged: roles with their content, inline code, inline math,
-# link targets.
-PROTECTED = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]+`|\$[^$]+\$|\]\([^)]*\)")
+# What a translation must carry over unchanged: roles with their content, inline code, math (display
+# math written inside a paragraph, $$...$$, as a whole), link targets.
+PROTECTED = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]+`|\$\$[^$]+\$\$|\$[^$]+\$|\]\([^)]*\)")
 FIELDS = re.compile(r"\{[^{}]*\}")  # an f-string's fields: an exercise's message runs as code
 
 
