@@ -451,17 +451,20 @@ def _build_script_module():
         ("_config.yml", True),
         ("book/helpers.py", True),  # a module next to the chapters: jupyter-cache does not see it
         ("book/02_autoencoders.md", False),  # jupyter-cache itself notices edited chapters
+        ("book/_ext/figure_alt.py", "pages only"),  # a Sphinx extension: re-read every page, re-execute none
     ],
 )
 def test_inputs_hash_watches_library_checkpoints_and_config(tmp_path, edited, changes_hash):
     build_book = _build_script_module()
     for name in ("vae_course/losses.py", "vae_course/models/conv_vae.py", "vae_course/pretrained/conv_vae_2d.pt",
-                 "_config.yml", "_toc.yml", "book/helpers.py", "book/02_autoencoders.md"):  # fmt: skip
+                 "_config.yml", "_toc.yml", "book/helpers.py", "book/02_autoencoders.md", "book/_ext/figure_alt.py"):  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("original\n")
-    before = build_book.inputs_hash(tmp_path)
+    before = build_book.inputs_hash(tmp_path), build_book.inputs_hash(tmp_path, executed_only=True)
     (tmp_path / edited).write_text("edited\n")
-    assert (build_book.inputs_hash(tmp_path) != before) == changes_hash
+    after = build_book.inputs_hash(tmp_path), build_book.inputs_hash(tmp_path, executed_only=True)
+    changed = [new != old for new, old in zip(after, before)]
+    assert changed == ([True, False] if changes_hash == "pages only" else [changes_hash, changes_hash])
 
 
 def test_exercise_links_point_to_notebooks_in_the_repository():
