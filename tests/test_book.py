@@ -35,6 +35,8 @@ from __future__ import annotations
 import html.parser
 import posixpath
 import re
+import subprocess
+import sys
 import urllib.parse
 from contextlib import ExitStack
 from pathlib import Path
@@ -584,3 +586,62 @@ def test_the_tests_browse_every_edition_the_build_script_builds():
     assert (ROOT / "book" / "_templates" / "language-switch.html").is_file()
     theme_options = CONFIG["sphinx"]["config"]["html_theme_options"]
     assert "language-switch.html" in theme_options["article_header_end"], "no language switch in the article header"
+
+
+# --------------------------------------------------------------------------- the exercises of each edition
+
+EXERCISE_PAGE = """\
+# A chapter
+
+Exercise: [`exercises/02_reparameterization/02_reparameterization.ipynb`](https://github.com/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb)
+([open in Colab](https://colab.research.google.com/github/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb)),
+and [the guide](https://github.com/o/r/blob/main/docs/student-guide.md).
+"""
+EXERCISE_PAGE_ID = """\
+msgid "A chapter"
+msgstr "Sebuah bab"
+
+msgid "Exercise: [`exercises/02_reparameterization/02_reparameterization.ipynb`](https://github.com/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb) ([open in Colab](https://colab.research.google.com/github/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb)), and [the guide](https://github.com/o/r/blob/main/docs/student-guide.md)."
+msgstr "Latihan: [`exercises/02_reparameterization/02_reparameterization.ipynb`](https://github.com/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb) ([buka di Colab](https://colab.research.google.com/github/o/r/blob/main/exercises/02_reparameterization/02_reparameterization.ipynb)), dan [panduannya](https://github.com/o/r/blob/main/docs/student-guide.md)."
+"""
+
+
+@pytest.mark.parametrize("language", EDITIONS)
+def test_each_edition_links_the_exercises_in_its_language(tmp_path, language):
+    """The book's extension ``exercise_links``, in a small Sphinx project translated as the book is."""
+    from vae_course.course import exercise_folders
+
+    (tmp_path / "index.md").write_text(EXERCISE_PAGE)
+    (tmp_path / "locale" / "id" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "locale" / "id" / "LC_MESSAGES" / "index.po").write_text(EXERCISE_PAGE_ID)
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'exercise_links']\nlocale_dirs = ['locale']\ngettext_compact = False\n"
+    )
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", "-D", f"language={language}"]
+    result = subprocess.run([*command, str(tmp_path), str(tmp_path / "html")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    parser = _Links()
+    page = (tmp_path / "html" / "index.html").read_text()
+    parser.feed(page)
+    release = exercise_folders(language)[1]
+    notebook = "02_reparameterization/02_reparameterization.ipynb"
+    assert [link for link, _ in parser.links if "/o/r/" in link] == [
+        f"https://github.com/o/r/blob/main/{release}/{notebook}",
+        f"https://colab.research.google.com/github/o/r/blob/main/{release}/{notebook}",
+        "https://github.com/o/r/blob/main/docs/student-guide.md",
+    ]
+    assert f"{release}/{notebook}</span></code>" in page, "the link's text names the notebook it opens"
+    assert ("Latihan" in page) == (language == "id")
+
+
+def test_the_book_links_exercises_that_exist_in_every_language():
+    from vae_course.course import CLASS_LANGUAGES, exercise_folders
+
+    links = set()
+    for chapter in (ROOT / "book").glob("*.md"):
+        links |= set(re.findall(r"/blob/[^/]+/exercises/([\w-]+/[\w-]+\.ipynb)", chapter.read_text()))
+    assert links
+    for language in CLASS_LANGUAGES:
+        missing = [link for link in links if not (ROOT / exercise_folders(language)[1] / link).is_file()]
+        assert not missing, f"the {language} edition would link exercises that do not exist: {missing}"

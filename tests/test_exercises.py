@@ -1,13 +1,18 @@
 """The exercises: the checks behind the hidden tests (fast), and the assignments graded end to end by
-nbgrader's command line (slow).
+nbgrader's command line (slow), for an English and an Indonesian class side by side.
 
 Answers used here live in ``tests/exercise_support/answers.py``: correct ones written differently from
-the solutions, and one per common mistake with the cells it loses and the hint it must get.
+the solutions, and one per common mistake with the cells it loses and the hint it must get. The
+Indonesian class (``VAE_COURSE_LANGUAGE=id``: sources ``solutions-id/``, releases ``exercises-id/``)
+hands in the same answers in its own release and must get the same points, cell by cell.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,6 +32,7 @@ from vae_course import checks
 from vae_course.checks.core import CheckFailure
 from vae_course.checks.delegation import find_delegation
 from vae_course.checks.hints import HINTS
+from vae_course.course import CLASS_LANGUAGES, LANGUAGE_ENV_VAR, exercise_folders
 
 CORRECT_CELLS = [(assignment, cell) for assignment, cells in CORRECT.items() for cell in cells]
 
@@ -225,32 +231,64 @@ def mistake_student(index: int) -> str:
     return f"mistake{index:02d}"
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """A course with every kind of submission, autograded and given feedback by nbgrader."""
-    root = course.make_course(tmp_path_factory.mktemp("course"))
+TRANSLATED = [language for language in CLASS_LANGUAGES if language != "en"]
+PROBE = "probe"  # an Indonesian student whose answer prints the language its kernel was given
+PROBE_ASSIGNMENT = "02_reparameterization"
+
+
+def _submit_answers(root: Path, language: str, untouched_and_solution: bool) -> None:
     for assignment in ASSIGNMENTS:
-        released = course.release(root, assignment)
-        course.submit(root, "untouched", assignment, released)
-        course.submit(root, "solution", assignment, course.read_notebook(answers.notebook_path(assignment)))
+        released = course.release(root, assignment, language)
+        if untouched_and_solution:
+            course.submit(root, "untouched", assignment, released)
+            course.submit(root, "solution", assignment, course.read_notebook(answers.notebook_path(assignment)))
         course.submit(root, "correct", assignment, course.answered(released, CORRECT[assignment], WRITTEN))
     for index, mistake in enumerate(GRADED_MISTAKES):
         submission = {**CORRECT[mistake.assignment], mistake.cell: mistake.source}
-        released = course.release(root, mistake.assignment)
+        released = course.release(root, mistake.assignment, language)
         course.submit(root, mistake_student(index), mistake.assignment, course.answered(released, submission, WRITTEN))
-    course.nbgrader(root, "autograde", "*")
-    course.nbgrader(root, "generate_feedback", "*")
-    return root
+
+
+@pytest.fixture(scope="module")
+def classes(tmp_path_factory) -> dict[str, Path]:
+    """One course per language, each with its own gradebook: the English class hands in every kind of
+    submission, the others the correct answers and every mistake; all are autograded and given feedback
+    by nbgrader, the classes side by side."""
+    roots = {language: course.copy_course(tmp_path_factory.mktemp(f"course-{language}"), language)
+             for language in CLASS_LANGUAGES}  # fmt: skip
+    course.nbgrader_side_by_side(
+        [(root, ("generate_assignment", "*", "--force"), lang) for lang, root in roots.items()]
+    )
+    for language, root in roots.items():
+        _submit_answers(root, language, untouched_and_solution=language == "en")
+    for language in TRANSLATED:
+        probing = f"{CORRECT[PROBE_ASSIGNMENT]['reparameterize']}\nimport os\nprint('language:', os.environ.get('{LANGUAGE_ENV_VAR}'))"
+        released = course.release(roots[language], PROBE_ASSIGNMENT, language)
+        answered = course.answered(released, {**CORRECT[PROBE_ASSIGNMENT], "reparameterize": probing}, WRITTEN)
+        course.submit(roots[language], PROBE, PROBE_ASSIGNMENT, answered)
+    for step in ("autograde", "generate_feedback"):
+        course.nbgrader_side_by_side([(root, (step, "*"), language) for language, root in roots.items()])
+    return roots
+
+
+@pytest.fixture(scope="module")
+def graded(classes) -> Path:
+    """The English class, with every kind of submission autograded and given feedback."""
+    return classes["en"]
 
 
 @pytest.mark.slow
-def test_committed_releases_match_the_sources(tmp_path):
-    """exercises/ is what ``nbgrader generate_assignment`` makes of solutions/ (regenerate if not)."""
-    generated = course.release_files(course.make_course(tmp_path) / "exercises")
-    committed = course.release_files(answers.ROOT / "exercises")
+@pytest.mark.parametrize("language", CLASS_LANGUAGES)
+def test_committed_releases_match_the_sources(classes, language):
+    """exercises/ is what ``nbgrader generate_assignment`` makes of solutions/, and exercises-id/ of
+    solutions-id/ with ``VAE_COURSE_LANGUAGE=id`` (regenerate if not)."""
+    release = exercise_folders(language)[1]
+    generated = course.release_files(classes[language] / release)
+    committed = course.release_files(answers.ROOT / release)
     assert sorted(generated) == sorted(committed)
+    command = "nbgrader generate_assignment" if language == "en" else f"VAE_COURSE_LANGUAGE={language} nbgrader ..."
     for name in generated:
-        assert generated[name] == committed[name], f"exercises/{name} is stale: run nbgrader generate_assignment"
+        assert generated[name] == committed[name], f"{release}/{name} is stale: run {command}"
 
 
 @pytest.mark.slow
@@ -311,3 +349,65 @@ def test_every_sibling_of_a_reference_is_a_function_or_class_of_the_library():
         found = forbidden(name)
         assert len(found) == len(siblings) and all(callable(f) for f in found), name
         assert all(f.__module__.startswith("vae_course.") for f in found), name
+
+
+# --------------------------------------------------------------------------- the Indonesian class
+
+TRANSLATED_STUDENTS = ["correct", *(mistake_student(index) for index in range(len(GRADED_MISTAKES)))]
+
+
+def _submissions(student: str) -> list[str]:
+    if student == "correct":
+        return list(ASSIGNMENTS)
+    return [GRADED_MISTAKES[int(student.removeprefix("mistake"))].assignment]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("student", TRANSLATED_STUDENTS)
+def test_the_same_answers_earn_the_same_points_in_every_language(classes, language, student):
+    """Cell by cell: the grade ids, the points and the scores of the Indonesian class are the English ones."""
+    for assignment in _submissions(student):
+        english = course.grades(classes["en"], student, assignment)
+        translated = course.grades(classes[language], student, assignment)
+        assert translated == english, f"{assignment}: {language} {translated} != en {english}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_translated_class_gets_its_own_notebooks_back_with_the_hints_named(classes, language):
+    """Autograding restored the Indonesian test cells (its gradebook holds the Indonesian release), the
+    feedback names each mistake's hint as the English one does, and it never shows hidden tests."""
+    root = classes[language]
+    for index, mistake in enumerate(GRADED_MISTAKES):
+        feedback = course.feedback_text(root, mistake_student(index), mistake.assignment)
+        assert f"[{mistake.hint}]" in feedback, f"{mistake.name}: no hint [{mistake.hint}] in the {language} feedback"
+    for assignment in ASSIGNMENTS:
+        feedback = course.feedback_text(root, "correct", assignment)
+        assert "When your notebook is graded" not in feedback and "Saat notebook Anda dinilai" in feedback
+        for line in course.hidden_test_lines(assignment):
+            assert line not in feedback, f"{assignment}: the {language} feedback shows hidden test code: {line}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_class_language_reaches_the_kernels(classes, language):
+    """nbgrader's kernels run with VAE_COURSE_LANGUAGE, as do classgrade's (which start with a clean
+    environment): regrading the probe with ``python -m classgrade autograde`` prints it too."""
+    root = classes[language]
+    notebook = root / "autograded" / PROBE / PROBE_ASSIGNMENT / f"{PROBE_ASSIGNMENT}.ipynb"
+
+    def printed() -> str:
+        import nbformat
+
+        cells = {cell.id: cell for cell in nbformat.read(notebook, as_version=4).cells}
+        return "".join(output.get("text", "") for output in cells["reparameterize"].outputs)
+
+    assert f"language: {language}" in printed()
+    command = [sys.executable, "-m", "classgrade", "autograde", PROBE_ASSIGNMENT, "--student", PROBE, "--jobs", "1",
+               "--quiet"]  # fmt: skip
+    result = subprocess.run(command, cwd=root, env=course.language_env(language), capture_output=True, text=True,
+                            timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"language: {language}" in printed()
+    assert course.grades(root, PROBE, PROBE_ASSIGNMENT) == course.grades(classes["en"], "correct", PROBE_ASSIGNMENT)

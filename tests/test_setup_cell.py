@@ -18,6 +18,7 @@ from exercise_support import answers, course
 from exercise_support.answers import ASSIGNMENTS, ROOT
 
 import vae_course
+from vae_course.course import CLASS_LANGUAGES, exercise_folders
 
 
 def _load_setup_cell_module():
@@ -28,10 +29,36 @@ def _load_setup_cell_module():
 
 
 setup_cell = _load_setup_cell_module()
-NOTEBOOKS = [(folder, assignment) for folder in ("solutions", "exercises") for assignment in ASSIGNMENTS]
+# (folder, assignment, language): every source and release, in every language of the exercises
+NOTEBOOKS = [
+    (folder, assignment, language)
+    for language in CLASS_LANGUAGES
+    for folder in exercise_folders(language)
+    for assignment in ASSIGNMENTS
+]
 
 
 # --------------------------------------------------------------------------- one text, one version
+
+
+def test_the_cell_is_the_same_code_in_every_language():
+    english = setup_cell.cell_source()
+    for language in CLASS_LANGUAGES:
+        translated = setup_cell.cell_source(language=language)
+        assert _code_only(translated) == _code_only(english), f"the {language} cell runs other code"
+        assert re.findall(r"\d+\.\d+\.\d+", translated) == re.findall(r"\d+\.\d+\.\d+", english)
+    assert setup_cell.cell_source(language="id") != english, "its comment and messages are in Indonesian"
+
+
+def _code_only(source: str) -> str:
+    """The cell without its comments and the words it prints (as a syntax tree)."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            node.values = [value for value in node.values if isinstance(value, ast.FormattedValue)]
+    return ast.dump(tree)
 
 
 def test_the_version_is_pyprojects_and_the_repository_is_the_books():
@@ -45,12 +72,14 @@ def test_the_version_is_pyprojects_and_the_repository_is_the_books():
     assert re.findall(r"\d+\.\d+\.\d+", source) == [version, version], "one version, written twice in the cell"
 
 
-@pytest.mark.parametrize(("folder", "assignment"), NOTEBOOKS, ids=[f"{f}-{a}" for f, a in NOTEBOOKS])
-def test_every_notebook_starts_with_the_setup_cell(folder, assignment):
+@pytest.mark.parametrize(("folder", "assignment", "language"), NOTEBOOKS, ids=[f"{f}-{a}" for f, a, _ in NOTEBOOKS])
+def test_every_notebook_starts_with_the_setup_cell(folder, assignment, language):
     notebook = course.read_notebook(answers.notebook_path(assignment, ROOT / folder))
     first = notebook["cells"][0]
     assert first["cell_type"] == "code" and first["id"] == setup_cell.CELL_ID
-    assert "".join(first["source"]) == setup_cell.cell_source(), "run scripts/setup_cell.py, then nbgrader"
+    assert "".join(first["source"]) == setup_cell.cell_source(language=language), (
+        "run scripts/setup_cell.py and scripts/translate_exercises.py, then nbgrader"
+    )
     grading = first["metadata"]["nbgrader"]
     assert grading["grade"] is False and grading["solution"] is False and "points" not in grading
     assert grading["locked"] is True and grading["grade_id"] == setup_cell.CELL_ID
@@ -73,13 +102,14 @@ def test_inserting_replaces_an_older_cell_and_keeps_the_others():
     assert notebook.cells[0].source == setup_cell.cell_source() and notebook.cells[1] is intro
 
 
-def test_the_student_guide_quotes_what_the_cell_prints():
-    guide = " ".join((ROOT / "docs" / "student-guide.md").read_text().split())
-    assert f"`Installing {setup_cell.requirement()} ...`" in guide
-    assert f"`Installed vae_course {setup_cell.course_version()}.`" in guide
-    assert (
-        f"colab.research.google.com/github/{setup_cell.repository_url().removeprefix('https://github.com/')}/" in guide
-    )
+@pytest.mark.parametrize(("guide", "language"), [("student-guide.md", "en"), ("student-guide.id.md", "id")])
+def test_the_student_guide_quotes_what_the_cell_prints(guide, language):
+    text = " ".join((ROOT / "docs" / guide).read_text().split())
+    words = setup_cell.TEXT[language]
+    assert f"`{words['installing']} {setup_cell.requirement()} ...`" in text
+    assert f"`{words['installed']} vae_course {setup_cell.course_version()}.`" in text
+    repository = setup_cell.repository_url().removeprefix("https://github.com/")
+    assert f"colab.research.google.com/github/{repository}/blob/main/{exercise_folders(language)[1]}/" in text
 
 
 # --------------------------------------------------------------------------- what the cell does

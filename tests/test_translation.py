@@ -1,13 +1,16 @@
 """The Indonesian edition's catalogues are complete and current, so English prose cannot change alone.
 
-``locale/LANG/LC_MESSAGES/**/*.po`` hold the translations of the book's prose (Sphinx's gettext
-workflow; ``scripts/update-translations`` re-extracts and merges). These tests fail when:
+``locale/LANG/LC_MESSAGES/**/*.po`` hold the translations of the book's prose (``book/``, Sphinx's
+gettext workflow) and of the exercises (``exercises/``: what students read in the source notebooks,
+``scripts/translate_exercises.py``); ``scripts/update-translations`` re-extracts both and merges.
+These tests fail when:
 
 - a message is untranslated or fuzzy (a changed English sentence arrives fuzzy or empty after a merge);
 - a catalogue lags behind the English text: the messages extracted from the chapters now differ from
   the ``msgid`` of the catalogues (an edited sentence that nobody merged and translated);
 - a translation lost or broke what Sphinx resolves or renders: inline math, inline code, roles such as
-  ``{glue:text}`` or ``{cite:t}``, and link targets must be the same as in the English message.
+  ``{glue:text}`` or ``{cite:t}``, and link targets must be the same as in the English message; in
+  the exercises, so must every ``{field}`` (an f-string's, in a message the code prints).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("id",)
-# What a translation must carry over unchanged: roles with their content, inline code, inline math,
-# link targets.
-PROTECTED = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]+`|\$[^$]+\$|\]\([^)]*\)")
+# What a translation must carry over unchanged: roles with their content, inline code, math (display
+# math written inside a paragraph, $$...$$, as a whole), link targets.
+PROTECTED = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]+`|\$\$[^$]+\$\$|\$[^$]+\$|\]\([^)]*\)")
+FIELDS = re.compile(r"\{[^{}]*\}")  # an f-string's fields: an exercise's message runs as code
 
 
 def _update_translations():
@@ -96,9 +100,10 @@ def test_translations_keep_math_code_roles_and_links(language):
         for message in messages:
             if not message.string:
                 continue
+            patterns = (PROTECTED, FIELDS) if page.startswith("exercises/") else (PROTECTED,)
             english, translated = (
-                Counter(PROTECTED.findall(message.id)),
-                Counter(PROTECTED.findall(message.string)),
+                Counter(found for pattern in patterns for found in pattern.findall(message.id)),
+                Counter(found for pattern in patterns for found in pattern.findall(message.string)),
             )
             if english != translated:
                 broken.append(

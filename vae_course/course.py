@@ -7,8 +7,15 @@ folder's ``nbgrader_config.py`` (docs/instructor-guide.md)::
     c = get_config()
     configure_nbgrader(c)
 
-This repository's own ``nbgrader_config.py`` calls it too, then points nbgrader at ``solutions/`` and
-``exercises/``. Nothing here runs at import time, and nothing imports nbgrader until it is called.
+This repository's own ``nbgrader_config.py`` calls it too, then points nbgrader at the class
+language's folders (:func:`exercise_folders`). Nothing here runs at import time, and nothing imports
+nbgrader until it is called.
+
+The class's language (English or Indonesian) is one setting, ``VAE_COURSE_LANGUAGE``: the argument
+``language=`` of :func:`configure_nbgrader`, or else the environment variable of that name. It chooses
+which notebooks are released (``solutions-id/`` → ``exercises-id/`` in this repository, translated from
+``solutions/`` by ``scripts/translate_exercises.py``), and every kernel and check that grading starts
+inherits it, so the feedback is in that language too.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from __future__ import annotations
 import os
 
 from .data import DATA_ENV_VAR, data_root
-from .language import LANGUAGE_VARIABLE, language
+from .language import LANGUAGE_VARIABLE
 
+LANGUAGE_ENV_VAR = LANGUAGE_VARIABLE  # the class's language, for nbgrader, classgrade and the checks
+CLASS_LANGUAGES = ("en", "id")  # English (the source) and Indonesian
 WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
 CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
 # How a failed check names the mistake it recognised: the last line of its message (vae_course.checks.core's
@@ -40,12 +49,42 @@ PLOT_STYLE = {
 }
 
 
-def configure_nbgrader(c) -> None:
+def class_language(language: str | None = None) -> str:
+    """The class's language: ``language`` if given, else ``$VAE_COURSE_LANGUAGE``, else English.
+
+    Raises:
+        ValueError: a language the exercises are not translated into.
+    """
+    code = language or os.environ.get(LANGUAGE_ENV_VAR) or "en"
+    if code not in CLASS_LANGUAGES:
+        raise ValueError(f"{LANGUAGE_ENV_VAR}={code!r}: the exercises exist in {CLASS_LANGUAGES} only")
+    return code
+
+
+def exercise_folders(language: str) -> tuple[str, str]:
+    """This repository's nbgrader source and release folders for a class in ``language``.
+
+    English: ``solutions/`` and ``exercises/``; Indonesian: ``solutions-id/`` and ``exercises-id/``,
+    each ``<assignment>/<assignment>.ipynb`` with the same assignments, cells and hidden tests.
+    """
+    if class_language(language) == "en":
+        return "solutions", "exercises"
+    return f"solutions-{language}", f"exercises-{language}"
+
+
+def configure_nbgrader(c, language: str | None = None) -> str:
     """Set the course's nbgrader and classgrade options on the traitlets config ``c``.
 
     Args:
         c: the ``get_config()`` object of an ``nbgrader_config.py``.
+        language: the class's language, ``"en"`` or ``"id"``; default ``$VAE_COURSE_LANGUAGE``, else
+            ``"en"``. The kernels that nbgrader and classgrade start, and the checks that write the
+            feedback, get it as ``VAE_COURSE_LANGUAGE``.
+
+    Returns:
+        The class's language.
     """
+    language = class_language(language)
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
@@ -71,6 +110,9 @@ def configure_nbgrader(c) -> None:
     # graded at once: one thread per kernel (kernels inherit this process's environment).
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
+    # The feedback's language: nbgrader's kernels and classgrade's workers (its trusted judge) inherit
+    # this process's environment; classgrade's kernels get a clean one, hence kernel_env below.
+    os.environ[LANGUAGE_ENV_VAR] = language
 
     # The class autograder (python -m classgrade autograde ASSIGNMENT): what it must know of the course.
     c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
@@ -78,8 +120,8 @@ def configure_nbgrader(c) -> None:
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
     # The feedback's language: the checks' messages and hints come from the kernels, the judge's
     # verdicts from the grader; both read VAE_COURSE_LANGUAGE (vae_course.language), which the
-    # grader's environment sets and classgrade's clean kernel environment must receive.
-    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_VARIABLE: language()}
+    # grader's environment sets above and classgrade's clean kernel environment must receive.
+    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_ENV_VAR: language}
     # Kernels may only read the data root: on a machine that never loaded Fashion-MNIST, the grader
     # unpacks it there once, before the kernels start (Debian's copy, else torchvision's download).
     c.ClassGrade.prepare = ["vae_course.data:ensure_fashion_mnist"]
@@ -88,8 +130,9 @@ def configure_nbgrader(c) -> None:
     # The class report (python -m classgrade report): the checks' named mistakes, their texts, its language, its look.
     c.ClassGrade.hint_pattern = HINT_PATTERN
     c.ClassGrade.hint_text = "vae_course.course:hint_text"
-    c.ClassGrade.language = language()
+    c.ClassGrade.language = language
     c.ClassGrade.plot_style = dict(PLOT_STYLE)
+    return language
 
 
 def hint_text(name: str, language: str) -> str:

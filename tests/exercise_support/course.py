@@ -3,7 +3,8 @@
 Everything goes through nbgrader's own command line (``python -m nbgrader ...``, the same entry point
 as the ``nbgrader`` script) in a copy of the course directory, with its own ``gradebook.db``.
 Scores are read from the gradebook: ``nbgrader validate`` and the exit status of ``autograde``
-say nothing about failed tests.
+say nothing about failed tests. A class in another language is a course of its own, chosen as an
+instructor chooses it: ``VAE_COURSE_LANGUAGE`` in the environment of every command.
 """
 
 from __future__ import annotations
@@ -11,32 +12,60 @@ from __future__ import annotations
 import copy
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from .answers import ROOT, SOLUTIONS, notebook_path
+from vae_course.course import LANGUAGE_ENV_VAR, exercise_folders
+
+from .answers import ROOT, notebook_path
 
 NBGRADER = (sys.executable, "-m", "nbgrader")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
-def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+def language_env(language: str) -> dict[str, str]:
+    """The environment of a command for a class in ``language``: the instructor's one setting."""
+    return {**os.environ, LANGUAGE_ENV_VAR: language}
+
+
+def nbgrader(course: Path, *args: str, language: str = "en", timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in ``course``; fail with its output if it exits with an error."""
-    result = subprocess.run([*NBGRADER, *args], cwd=course, capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        command = " ".join(args)
-        raise AssertionError(f"nbgrader {command} exited with {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result
+    return nbgrader_side_by_side([(course, args, language)], timeout)[0]
 
 
-def make_course(folder: Path) -> Path:
-    """A course directory in ``folder``: the repository's config and sources, releases generated."""
+def nbgrader_side_by_side(
+    runs: list[tuple[Path, tuple[str, ...], str]], timeout: float = 1800
+) -> list[subprocess.CompletedProcess]:
+    """``nbgrader <args>`` in several courses at once, each ``(course, args, language)`` a process of its
+    own: grading runs one kernel at a time on one thread, so two classes keep two cores busy instead of
+    one. Fail if any fails."""
+    processes = [
+        subprocess.Popen([*NBGRADER, *args], cwd=course, env=language_env(language), text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for course, args, language in runs
+    ]  # fmt: skip
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=timeout)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
+    for result, (_, args, language) in zip(results, runs):
+        if result.returncode != 0:
+            command = " ".join(args)
+            raise AssertionError(
+                f"nbgrader {command} ({language}) exited with {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
+    return results
+
+
+def copy_course(folder: Path, language: str = "en") -> Path:
+    """A course directory in ``folder`` for a class in ``language``: the repository's config and sources."""
     shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
-    shutil.copytree(SOLUTIONS, folder / "solutions")
-    nbgrader(folder, "generate_assignment", "*", "--force")
+    source = exercise_folders(language)[0]
+    shutil.copytree(ROOT / source, folder / source)
     return folder
 
 
@@ -44,8 +73,8 @@ def read_notebook(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def release(course: Path, assignment: str) -> dict:
-    return read_notebook(notebook_path(assignment, course / "exercises"))
+def release(course: Path, assignment: str, language: str = "en") -> dict:
+    return read_notebook(notebook_path(assignment, course / exercise_folders(language)[1]))
 
 
 def answered(notebook: dict, answers: dict[str, str], written: str | None = None) -> dict:
