@@ -115,7 +115,7 @@ def _reference_functions(references) -> Iterator[tuple[str, types.FunctionType]]
                     yield f"{ref.__name__}.{attr}", fn
         else:
             for fn in _plain_functions(ref):
-                yield getattr(fn, "__name__", "a reference"), fn
+                yield getattr(fn, "__name__", t("a reference", "sebuah acuan")), fn
 
 
 def _plain_functions(value) -> Iterator[types.FunctionType]:

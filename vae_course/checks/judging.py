@@ -28,31 +28,29 @@ from . import channel
 
 _state: dict = {"key": None, "call": 0, "answers": None, "outputs": [], "code": None, "kernel_judged": False}
 
-# What the judge tells a student whose answers it cannot use: every sentence of the judge's own, here,
-# as (English, Indonesian); :func:`text` gives the class's language.
-TEXTS = {
-    "no_answer": (
-        "The grader found no answer from your code for a hidden input: the check did not "
-        "run to this point in your notebook's kernel.",
-        "Penilai tidak menemukan jawaban kode Anda untuk salah satu input tersembunyi: pemeriksaan "
-        "tidak berjalan sampai titik ini di kernel notebook Anda.",
-    ),
-    "unreadable": (
-        "The grader could not read an answer of your code: {error}.",
-        "Penilai tidak dapat membaca salah satu jawaban kode Anda: {error}.",
-    ),
-    "tampering": (
-        "The grader cannot trust what your notebook's kernel computed, because {evidence}. "
-        "Checks run in your kernel; code that changes them scores zero.",
-        "Penilai tidak dapat memercayai apa yang dihitung kernel notebook Anda, karena {evidence}. "
-        "Pemeriksaan berjalan di kernel Anda; kode yang mengubahnya mendapat nilai nol.",
-    ),
-}
-
 
 def text(key: str) -> str:
-    """The judge's sentence ``key`` of :data:`TEXTS` in the class's language (a ``str.format`` template)."""
-    return t(*TEXTS[key])
+    """What the judge tells a student whose answers it cannot use, in the class's language: the judge's
+    own sentence ``key`` ("no_answer", "unreadable" or "tampering"), a ``str.format`` template."""
+    texts = {
+        "no_answer": t(
+            "The grader found no answer from your code for a hidden input: the check did not "
+            "run to this point in your notebook's kernel.",
+            "Penilai tidak menemukan jawaban kode Anda untuk salah satu input tersembunyi: pemeriksaan "
+            "tidak berjalan sampai titik ini di kernel notebook Anda.",
+        ),
+        "unreadable": t(
+            "The grader could not read an answer of your code: {error}.",
+            "Penilai tidak dapat membaca salah satu jawaban kode Anda: {error}.",
+        ),
+        "tampering": t(
+            "The grader cannot trust what your notebook's kernel computed, because {evidence}. "
+            "Checks run in your kernel; code that changes them scores zero.",
+            "Penilai tidak dapat memercayai apa yang dihitung kernel notebook Anda, karena {evidence}. "
+            "Pemeriksaan berjalan di kernel Anda; kode yang mengubahnya mendapat skor nol.",
+        ),
+    }
+    return texts[key]
 
 
 # Checks that watch the student's code while it runs (assignment 7's training loop: spy models and

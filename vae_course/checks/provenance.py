@@ -30,6 +30,7 @@ import importlib
 import types
 from collections.abc import Iterable, Iterator
 
+from ..language import language, t
 from .delegation import PACKAGE, find_delegation, reference_code_label
 
 # A value is a tuple: ("ref", "a.b.c") a module or an object by its import path; ("def", id) a
@@ -40,9 +41,9 @@ DYNAMIC_CALLS = {
     "gc.get_objects": "gc.get_objects",
     "gc.get_referrers": "gc.get_referrers",
     "gc.get_referents": "gc.get_referents",
-    "sys._getframe": "the call stack",
-    "inspect.currentframe": "the call stack",
-    "inspect.stack": "the call stack",
+    "sys._getframe": "sys._getframe",  # the call stack
+    "inspect.currentframe": "inspect.currentframe",
+    "inspect.stack": "inspect.stack",
 }
 IMPORTS = {"importlib.import_module", "builtins.__import__", "importlib.__import__"}
 CODE_FROM_STRINGS = {"builtins.exec", "builtins.eval", "builtins.compile"}
@@ -55,29 +56,35 @@ CODE_MAGICS = {"time", "timeit", "prun", "capture"}  # IPython magics whose argu
 
 def delegation(sources: list[str], name: str, references: tuple) -> str | None:
     """How the answer ``name`` reaches ``references``, read from ``sources``; None if it does not."""
-    reader = _read(tuple(sources))
+    reader = _read(tuple(sources), language())
     reach = _Reach(reader, tuple(references))
     for value in reader.env.get(name, ()):
         found = reach.why(value)
         if found:
-            return f"its code {found} (read from the notebook)"
+            return t(f"its code {found} (read from the notebook)", f"kodenya {found} (dibaca dari notebook)")
     for target, values in reader.stores:
         for value in values:
             found = reach.why(value)
             if found:
-                return f"a cell stores into {target} something that {found} (read from the notebook)"
+                return t(
+                    f"a cell stores into {target} something that {found} (read from the notebook)",
+                    f"sebuah sel menyimpan ke {target} sesuatu yang {found} (dibaca dari notebook)",
+                )
     return None
 
 
 def tampering(sources: list[str]) -> str | None:
     """The first line of ``sources`` that changes the grading machinery in the kernel, described; or None."""
-    reader = _read(tuple(sources))
+    reader = _read(tuple(sources), language())
     return reader.tampering[0] if reader.tampering else None
 
 
 @functools.lru_cache(maxsize=4)
-def _read(sources: tuple[str, ...]) -> _Reader:
-    """The cells read once for all the checks of a test cell (and the test cells after it, which see more)."""
+def _read(sources: tuple[str, ...], language: str) -> _Reader:
+    """The cells read once for all the checks of a test cell (and the test cells after it, which see more).
+
+    ``language`` is part of the cache's key: what the reader found is described in the class's language.
+    """
     return _Reader(list(sources))
 
 
@@ -238,14 +245,23 @@ class _Reader:
         first = node.args[0] if node.args else None
         literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
         if names & IMPORTS:
-            return {("ref", literal)} if literal else {("dynamic", "an import of a module whose name it computes")}
+            return (
+                {("ref", literal)}
+                if literal
+                else {
+                    (
+                        "dynamic",
+                        t("an import of a module whose name it computes", "impor modul yang namanya dihitung kode itu"),
+                    )
+                }
+            )
         if names & set(DYNAMIC_CALLS) or any(n.endswith(".__subclasses__") for n in names):
             why = next((DYNAMIC_CALLS[n] for n in names if n in DYNAMIC_CALLS), "__subclasses__")
             return {("dynamic", why)}
         if names & CODE_FROM_STRINGS:
             code = _parse(literal) if literal else None
             if code is None:
-                return {("dynamic", "code it runs from a string")}
+                return {("dynamic", t("code it runs from a string", "kode yang dijalankannya dari sebuah string"))}
             if len(code.body) == 1 and isinstance(code.body[0], ast.Expr):
                 return self._value(code.body[0].value, env)
             self._block(code.body, conditional=True)
@@ -272,7 +288,11 @@ class _Reader:
             if base == ("globals",):
                 found |= set(env.get(key, ())) if isinstance(key, str) else {v for vs in env.values() for v in vs}
             elif base[0] == "ref" and base[1] == "sys.modules":
-                found.add(("ref", key) if isinstance(key, str) else ("dynamic", "a module of sys.modules it computes"))
+                found.add(
+                    ("ref", key)
+                    if isinstance(key, str)
+                    else ("dynamic", t("a module of sys.modules it computes", "modul sys.modules yang dihitungnya"))
+                )
             elif base[0] == "ref" and base[1].endswith(".__dict__"):
                 namespace = base[1].removesuffix(".__dict__")
                 found.add(("ref", f"{namespace}.{key}") if isinstance(key, str) else _computed(("ref", namespace)))
@@ -287,7 +307,7 @@ class _Reader:
         if isinstance(target, ast.Attribute):
             owners, label = self._value(target.value, env), _source(target)
             if target.attr == "__code__":
-                self._tamper(target, "replaces a function's code")
+                self._tamper(target, t("replaces a function's code", "mengganti kode sebuah fungsi"))
         elif isinstance(target, ast.Subscript):
             owners, label = self._value(target.value, env), _source(target)
             owners = {("ref", v[1] + ".__dict__") if v == ("ref", "sys.modules") else v for v in owners}
@@ -297,10 +317,10 @@ class _Reader:
         for owner in owners:
             why = _tampered(owner)
             if why:
-                self._tamper(target, f"writes into {why}")
+                self._tamper(target, t(f"writes into {why}", f"menulis ke {why}"))
 
     def _tamper(self, node: ast.AST, what: str) -> None:
-        self.tampering.append(f"a cell {what}: {_source(node)[:120]}")
+        self.tampering.append(t(f"a cell {what}: {_source(node)[:120]}", f"sebuah sel {what}: {_source(node)[:120]}"))
 
     def _scan_expressions(self, nodes: Iterable[ast.AST], env: dict) -> None:
         """Calls that tamper: setattr on the package, profile functions, code from strings, magics."""
@@ -313,20 +333,24 @@ class _Reader:
             literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
             if names & SETTERS and first is not None:
                 if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "__code__":
-                    self._tamper(node, "replaces a function's code")
+                    self._tamper(node, t("replaces a function's code", "mengganti kode sebuah fungsi"))
                 for owner in self._value(first, env):
                     why = _tampered(owner)
                     if why:
-                        self._tamper(node, f"writes into {why}")
+                        self._tamper(node, t(f"writes into {why}", f"menulis ke {why}"))
                 if len(node.args) > 2:
                     self.stores.append((_source(node), self._value(node.args[2], env)))
             elif names & WATCH_SETTERS or any(n.startswith("sys.monitoring.") for n in names):
-                self._tamper(node, "sets a profile or trace function")
+                self._tamper(node, t("sets a profile or trace function", "memasang fungsi profile atau trace"))
             elif names & CODE_FROM_STRINGS and literal is None:
-                self._tamper(node, "runs code from a string it computes")
+                self._tamper(
+                    node, t("runs code from a string it computes", "menjalankan kode dari string yang dihitungnya")
+                )
                 for namespace in node.args[1:3]:  # what it defines there, the reader cannot name
                     if isinstance(namespace, ast.Name):
-                        env.setdefault(namespace.id, set()).add(("dynamic", "code it runs from a string"))
+                        env.setdefault(namespace.id, set()).add(
+                            ("dynamic", t("code it runs from a string", "kode yang dijalankannya dari sebuah string"))
+                        )
             elif names & {"importlib.reload"} and first is not None:
                 for owner in self._value(first, env):
                     why = _tampered(owner)
@@ -335,14 +359,14 @@ class _Reader:
             elif any(n.split(".")[-1] in ("patch", "object") and "mock" in n for n in names):
                 targets = {("ref", literal)} if literal else self._value(first, env) if first is not None else set()
                 if any(_tampered(t) for t in targets):
-                    self._tamper(node, "patches the course's package")
+                    self._tamper(node, t("patches the course's package", "menambal paket kuliah ini"))
             elif isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
                 for owner in self._value(node.func.value, env):
                     if owner == ("ref", "sys.modules"):
-                        self._tamper(node, "changes sys.modules")
+                        self._tamper(node, t("changes sys.modules", "mengubah sys.modules"))
                     why = _tampered(owner) if owner[0] != "ref" or owner[1].endswith(".__dict__") else None
                     if why:
-                        self._tamper(node, f"writes into {why}")
+                        self._tamper(node, t(f"writes into {why}", f"menulis ke {why}"))
             elif isinstance(node.func, ast.Attribute) and node.func.attr in ("run_line_magic", "run_cell_magic"):
                 self._magic(node, env)
 
@@ -351,7 +375,7 @@ class _Reader:
         if not strings:
             return
         if strings[0] == "run":
-            self._tamper(node, "runs a file with %run")
+            self._tamper(node, t("runs a file with %run", "menjalankan sebuah berkas dengan %run"))
         elif strings[0] in CODE_MAGICS:
             for text in strings[1:]:
                 code = _parse(text)
@@ -459,7 +483,13 @@ def _star(value: Value) -> Iterator[tuple[str, Value]]:
 def _computed(value: Value) -> Value:
     """An attribute of ``value`` whose name the code computes."""
     if value[0] == "ref" and _in_package(value[1]):
-        return ("dynamic", f"getattr with a name it computes on {value[1]}")
+        return (
+            "dynamic",
+            t(
+                f"getattr with a name it computes on {value[1]}",
+                f"getattr dengan nama yang dihitungnya pada {value[1]}",
+            ),
+        )
     return ("wrap", frozenset({value})) if value[0] != "ref" else ("wrap", frozenset())
 
 
@@ -470,7 +500,7 @@ def _tampered(owner: Value) -> str | None:
     if owner[0] == "ref" and owner[1] == "sys.modules.__dict__":
         return "sys.modules"
     if owner[0] == "dynamic":
-        return f"an object reached through {owner[1]}"
+        return t(f"an object reached through {owner[1]}", f"objek yang dicapai melalui {owner[1]}")
     if owner[0] == "wrap":
         return next((why for why in map(_tampered, owner[1]) if why), None)
     return None
@@ -523,7 +553,10 @@ class _Reach:
         self.seen.add(value)
         kind = value[0]
         if kind == "dynamic":
-            return f"uses {value[1]}, so the grader cannot tell what it reaches"
+            return t(
+                f"uses {value[1]}, so the grader cannot tell what it reaches",
+                f"memakai {value[1]}, sehingga penilai tidak dapat mengetahui apa yang dicapainya",
+            )
         if kind == "wrap":
             return next((found for found in map(self.why, value[1]) if found), None)
         if kind == "ref":
@@ -544,12 +577,15 @@ class _Reach:
             return None
         if isinstance(obj, types.CodeType):
             if reference_code_label(obj, self.references):
-                return f"uses {dotted}, the reference's code"
+                return t(f"uses {dotted}, the reference's code", f"memakai {dotted}, yaitu kode acuan")
             return None
         if any(obj is ref for ref in self.references):
             return f"uses {dotted}"
         inner = find_delegation(obj, self.references)
-        return None if inner is None else f"uses {dotted}, which {inner.removeprefix('its code ').removeprefix('it ')}"
+        if inner is None:
+            return None
+        inner = inner.removeprefix(t("its code ", "kodenya ")).removeprefix(t("it ", "jawabannya "))
+        return t(f"uses {dotted}, which {inner}", f"memakai {dotted}, yang {inner}")
 
     def _definition(self, node: ast.AST) -> str | None:
         """What a student's function, lambda or class reaches: every name, attribute chain and call in it."""
