@@ -45,7 +45,7 @@ TEXTS = {
         "The grader cannot trust what your notebook's kernel computed, because {evidence}. "
         "Checks run in your kernel; code that changes them scores zero.",
         "Penilai tidak dapat memercayai apa yang dihitung kernel notebook Anda, karena {evidence}. "
-        "Pemeriksaan berjalan di kernel Anda; kode yang mengubahnya mendapat nilai nol.",
+        "Pemeriksaan berjalan di kernel Anda; kode yang mengubahnya mendapat skor nol.",
     ),
 }
 
