@@ -138,21 +138,27 @@ def _prose(text: str) -> str:
     return NOT_PROSE.sub(" ", text).replace("*", "")
 
 
-def _glossary_tables() -> list[list[list[str]]]:
-    """The glossary's Markdown tables: rows of cells, header and rule lines left out."""
+def _glossary_tables() -> list[tuple[list[str], list[list[str]]]]:
+    """The glossary's Markdown tables: (header cells, rows of cells), the rule line left out."""
     tables, rows = [], []
     for line in [*GLOSSARY.read_text().splitlines(), ""]:
         if line.startswith("|"):
             rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
         elif rows:
-            tables.append([row for row in rows[2:]])
+            tables.append((rows[0], rows[2:]))
             rows = []
     return tables
 
 
 def glossary() -> tuple[list[tuple[str, str]], set[str], list[tuple[str, str]]]:
-    """(term, gloss) of every *First use* form; the phrases the glossary writes; (variant, use instead)."""
-    terms, avoid = _glossary_tables()
+    """(term, gloss) of every *First use* form; the phrases the glossary writes; (variant, use instead).
+
+    The tables are told apart by their headers: the terms (with a *First use* column), the variants to
+    avoid, and the exercises' terms (English, Indonesian, note: no first use)."""
+    tables = _glossary_tables()
+    (terms,) = [rows for header, rows in tables if "First use" in header]
+    (avoid,) = [rows for header, rows in tables if header[0] == "Avoid"]
+    exercises = [row for header, rows in tables if header == ["English", "Bahasa Indonesia", "Note"] for row in rows]
     glosses = [
         (term.strip(), gloss)
         for row in terms
@@ -160,6 +166,7 @@ def glossary() -> tuple[list[tuple[str, str]], set[str], list[tuple[str, str]]]:
         if not row[1].startswith(term.strip() + " (")  # "batas bawah evidence (ELBO)": the gloss is the term's
     ]
     phrases = {form for row in terms for cell in row[1:3] for form in cell.split(" / ") if form}
+    phrases |= {form for row in exercises for form in row[1].split(" / ") if form}
     phrases |= {f"{term} ({gloss})" for term, gloss in glosses}
     return glosses, phrases, [(row[0], row[1]) for row in avoid]
 
@@ -229,6 +236,12 @@ def _literal(node: ast.AST) -> str:
             else "{" + (":" + _literal(value.format_spec) if value.format_spec else "") + "}"
             for value in node.values
         )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "..." + ("..." if ... else "...")
+        return _literal(node.left) + _literal(node.right)
+    if isinstance(node, ast.IfExp):
+        return _literal(node.body) + " | " + _literal(node.orelse)
+    if isinstance(node, (ast.List, ast.Tuple)):  # a table's header
+        return " | ".join(_literal(element) for element in node.elts)
     return "{}"  # a name or a call: its own t() is found on its own
 
 

@@ -280,7 +280,7 @@ HINTS_ID: dict[str, str] = {
     "not-implemented": "Ganti `raise NotImplementedError()` dengan kode Anda.",
     "delegation": (
         "Jawaban Anda memanggil implementasi vae_course sendiri untuk hal yang justru diminta oleh latihan "
-        "ini, sehingga bagian ini bernilai nol. Tulis sendiri dengan operasi torch; untuk hal lain Anda "
+        "ini, sehingga bagian ini mendapat skor nol. Tulis sendiri dengan operasi torch; untuk hal lain Anda "
         "tetap boleh memakai pustaka."
     ),
     "wrong-dtype": (
