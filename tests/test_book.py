@@ -282,6 +282,32 @@ def test_glued_numbers_are_formatted_as_the_edition_writes(language, expected):
     ] == expected
 
 
+def _translated_glue_extension():
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("translated_glue", ROOT / "book" / "_ext" / "translated_glue.py")
+    extension = module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    return extension
+
+
+def test_glued_sentences_of_translated_paragraphs_keep_their_inline_math():
+    """A ``{glue:md}`` sentence inside a translated paragraph is text and inline math; other markup is refused."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from myst_nb.ext.glue.utils import RetrievalError
+
+    render = _translated_glue_extension()._PlainInlineMarkdown().render_markdown_inline
+    rendered = render(SimpleNamespace(content="naik lagi, menjadi 254,4 pada $D$ = 50"))
+    assert [type(n) for n in rendered] == [nodes.Text, nodes.math, nodes.Text]
+    assert [n.astext() for n in rendered] == ["naik lagi, menjadi 254,4 pada ", "D", " = 50"]
+    assert [n.astext() for n in render(SimpleNamespace(content="$x$"))] == ["x"]
+    for marked in ("**tebal**", "[tautan](x)", "`kode`", "a $ b"):
+        with pytest.raises(RetrievalError):
+            render(SimpleNamespace(content=marked))
+
+
 def test_site_takes_mathjax_from_itself():
     mathjax_path = CONFIG["sphinx"]["config"]["mathjax_path"]
     assert "://" not in mathjax_path and not mathjax_path.startswith("/"), (

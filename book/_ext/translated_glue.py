@@ -7,8 +7,9 @@ number of a translated paragraph would fail ("No key ... found in glue data").
 
 This extension lets those lookups fall back to the page's own glue data, which myst-nb writes next to
 the executed notebook (``jupyter_execute/PAGE.glue.json``), the data it uses for ``path::key``.
-``{glue:md}`` values are inserted as plain text: the chapters glue plain sentences and words; a value
-with Markdown markup is refused with a warning (a failure in the strict build).
+``{glue:md}`` values are inserted as plain text and inline math (``$D$``): the chapters glue plain
+sentences and words; a value with other Markdown markup is refused with a warning (a failure in the
+strict build).
 
 It also writes glued numbers as the edition's language does (``locale/id/glossary.md``): in the
 Indonesian edition, ``{glue:text}`n_train:,``` has a point between thousands (60.000) and
@@ -31,17 +32,25 @@ from myst_nb.ext.glue.crossref import read_glue_cache
 from myst_nb.ext.glue.utils import RetrievalError, VariableOutput
 
 MARKUP = re.compile(r"[*_`$\[\]<>\\]")  # what plain-text insertion would show literally
+INLINE_MATH = re.compile(r"\$([^$\n]+)\$")  # $D$: the one markup the chapters' glued sentences use
 
 
 class _PlainInlineMarkdown:
-    """Stands in for myst-nb's element renderer: renders glued Markdown (plain text) as text."""
+    """Stands in for myst-nb's element renderer: renders glued Markdown (plain text and inline math)."""
 
     renderer = SimpleNamespace(nb_config=SimpleNamespace(cell_metadata_key="mystnb"))
 
     def render_markdown_inline(self, mime) -> list[nodes.Node]:
-        if MARKUP.search(mime.content):
+        pieces = INLINE_MATH.split(mime.content)  # text, math, text, math, ..., text
+        if any(MARKUP.search(text) for text in pieces[::2]):
             raise RetrievalError(f"glued Markdown with markup cannot be translated: {mime.content!r}")
-        return [nodes.Text(mime.content)]
+        rendered: list[nodes.Node] = []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                rendered.append(nodes.math(piece, piece))
+            elif piece:
+                rendered.append(nodes.Text(piece))
+        return rendered
 
 
 def _with_page_fallback(retrieve):
