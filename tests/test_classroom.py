@@ -169,7 +169,10 @@ def test_the_roles_settings_are_the_course_settings_as_values(settings):
     """The servers read the course's nbgrader settings without importing the course's library (PyTorch)."""
     assert "c.CourseDirectory.course_id = 'vae-course'" in settings.splitlines()
     assert "import_item('classgrade.nbgrader.feedback.HideHiddenTests')" in settings
-    assert "c.ClassGrade.kernel_env = {'VAE_COURSE_DATA': '/srv/classroom/data'}" in settings.splitlines()
+    from vae_course.course import class_language
+
+    kernel_env = {"VAE_COURSE_DATA": "/srv/classroom/data", "VAE_COURSE_LANGUAGE": class_language()}
+    assert f"c.ClassGrade.kernel_env = {kernel_env!r}" in settings.splitlines()
 
 
 def _run_config(path: Path, environment: dict[str, str]):
