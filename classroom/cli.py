@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignments",
         nargs="+",
         metavar="NAME",
-        help="the assignments of solutions/ to put in the course (default: all of them)",
+        help="the assignments of solutions/ (solutions-id/ when VAE_COURSE_LANGUAGE=id) to put in the course (default: all of them)",
     )
     return parser
 
@@ -128,11 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if not PROXY.exists():
         parser.error(f"{PROXY} is missing: scripts/install installs JupyterHub's proxy")
-    sources = REPOSITORY / "solutions"
+    from vae_course.course import class_language, exercise_folders
+
+    try:  # the class's language (VAE_COURSE_LANGUAGE): its sources, solutions/ or solutions-id/
+        sources = REPOSITORY / exercise_folders(class_language())[0]
+    except ValueError as error:
+        parser.error(str(error))
     assignments = args.assignments or sorted(path.name for path in sources.iterdir() if path.is_dir())
     unknown = [name for name in assignments if not (sources / name).is_dir()]
     if unknown:
-        parser.error(f"no such assignment in solutions/: {', '.join(unknown)}")
+        parser.error(f"no such assignment in {sources.name}/: {', '.join(unknown)}")
 
     instructor = next(account.name for account in accounts if account.role == "instructor")
     students = [account.name for account in accounts if account.role == "student"]
