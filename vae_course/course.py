@@ -118,9 +118,8 @@ def configure_nbgrader(c, language: str | None = None) -> str:
     c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
     c.ClassGrade.checks_module = "vae_course.checks"  # the helpers hidden tests call: rebinding one is flagged
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
-    # The feedback's language: the checks' messages and hints come from the kernels, the judge's
-    # verdicts from the grader; both read VAE_COURSE_LANGUAGE (vae_course.language), which the
-    # grader's environment sets above and classgrade's clean kernel environment must receive.
+    # The checks' messages and hints come from the kernels, the judge's verdicts from the grader: both
+    # read VAE_COURSE_LANGUAGE (vae_course.language), set above.
     c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_ENV_VAR: language}
     # Kernels may only read the data root: on a machine that never loaded Fashion-MNIST, the grader
     # unpacks it there once, before the kernels start (Debian's copy, else torchvision's download).
