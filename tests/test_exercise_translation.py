@@ -22,7 +22,8 @@ import nbformat
 import pytest
 from exercise_support.answers import ASSIGNMENTS, ROOT, notebook_path
 
-from vae_course.course import CLASS_LANGUAGES, LANGUAGE_ENV_VAR, class_language, configure_nbgrader, exercise_folders
+from vae_course.course import CLASS_LANGUAGES, class_language, configure_nbgrader, exercise_folders
+from vae_course.language import LANGUAGE_VARIABLE
 
 
 def _load(name: str):
@@ -239,11 +240,11 @@ def test_nothing_else_lives_in_the_translated_source_folders():
 
 
 def test_the_class_language_is_one_setting(monkeypatch):
-    monkeypatch.delenv(LANGUAGE_ENV_VAR, raising=False)
+    monkeypatch.delenv(LANGUAGE_VARIABLE, raising=False)
     assert class_language() == "en" and class_language("id") == "id"
-    monkeypatch.setenv(LANGUAGE_ENV_VAR, "id")
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "id")
     assert class_language() == "id" and class_language("en") == "en"
-    monkeypatch.setenv(LANGUAGE_ENV_VAR, "fr")
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "fr")
     with pytest.raises(ValueError, match="VAE_COURSE_LANGUAGE='fr'"):
         class_language()
     assert set(CLASS_LANGUAGES) == {"en", *LANGUAGES}
@@ -254,11 +255,11 @@ def test_the_class_language_is_one_setting(monkeypatch):
 def test_configure_nbgrader_passes_the_language_to_every_kernel_and_check(monkeypatch):
     from traitlets.config import Config
 
-    monkeypatch.setattr(os, "environ", {**os.environ, LANGUAGE_ENV_VAR: "en"})  # the test's own stays as it is
+    monkeypatch.setattr(os, "environ", {**os.environ, LANGUAGE_VARIABLE: "en"})  # the test's own stays as it is
     c = Config()
     assert configure_nbgrader(c, language="id") == "id"
-    assert c.ClassGrade.kernel_env[LANGUAGE_ENV_VAR] == "id", "classgrade's kernels start with a clean environment"
-    assert os.environ[LANGUAGE_ENV_VAR] == "id", "nbgrader's kernels and classgrade's judge inherit it"
+    assert c.ClassGrade.kernel_env[LANGUAGE_VARIABLE] == "id", "classgrade's kernels start with a clean environment"
+    assert os.environ[LANGUAGE_VARIABLE] == "id", "nbgrader's kernels and classgrade's judge inherit it"
     assert configure_nbgrader(Config()) == "id", "without an argument: the variable"
 
 

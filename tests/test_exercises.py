@@ -32,7 +32,8 @@ from vae_course import checks
 from vae_course.checks.core import CheckFailure
 from vae_course.checks.delegation import find_delegation
 from vae_course.checks.hints import HINTS
-from vae_course.course import CLASS_LANGUAGES, LANGUAGE_ENV_VAR, exercise_folders
+from vae_course.course import CLASS_LANGUAGES, exercise_folders
+from vae_course.language import LANGUAGE_VARIABLE
 
 CORRECT_CELLS = [(assignment, cell) for assignment, cells in CORRECT.items() for cell in cells]
 
@@ -273,7 +274,7 @@ def classes(tmp_path_factory) -> dict[str, Path]:
     for language, root in roots.items():
         _submit_answers(root, language, untouched_and_solution=language == "en")
     for language in TRANSLATED:
-        probing = f"{CORRECT[PROBE_ASSIGNMENT]['reparameterize']}\nimport os\nprint('language:', os.environ.get('{LANGUAGE_ENV_VAR}'))"
+        probing = f"{CORRECT[PROBE_ASSIGNMENT]['reparameterize']}\nimport os\nprint('language:', os.environ.get('{LANGUAGE_VARIABLE}'))"
         released = course.release(roots[language], PROBE_ASSIGNMENT, language)
         answered = course.answered(released, {**CORRECT[PROBE_ASSIGNMENT], "reparameterize": probing}, WRITTEN)
         course.submit(roots[language], PROBE, PROBE_ASSIGNMENT, answered)

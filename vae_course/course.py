@@ -25,7 +25,6 @@ import os
 from .data import DATA_ENV_VAR, data_root
 from .language import LANGUAGE_VARIABLE
 
-LANGUAGE_ENV_VAR = LANGUAGE_VARIABLE  # the class's language, for nbgrader, classgrade and the checks
 CLASS_LANGUAGES = ("en", "id")  # English (the source) and Indonesian
 WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
 CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
@@ -55,9 +54,9 @@ def class_language(language: str | None = None) -> str:
     Raises:
         ValueError: a language the exercises are not translated into.
     """
-    code = language or os.environ.get(LANGUAGE_ENV_VAR) or "en"
+    code = language or os.environ.get(LANGUAGE_VARIABLE) or "en"
     if code not in CLASS_LANGUAGES:
-        raise ValueError(f"{LANGUAGE_ENV_VAR}={code!r}: the exercises exist in {CLASS_LANGUAGES} only")
+        raise ValueError(f"{LANGUAGE_VARIABLE}={code!r}: the exercises exist in {CLASS_LANGUAGES} only")
     return code
 
 
@@ -112,7 +111,7 @@ def configure_nbgrader(c, language: str | None = None) -> str:
         os.environ.setdefault(variable, "1")
     # The feedback's language: nbgrader's kernels and classgrade's workers (its trusted judge) inherit
     # this process's environment; classgrade's kernels get a clean one, hence kernel_env below.
-    os.environ[LANGUAGE_ENV_VAR] = language
+    os.environ[LANGUAGE_VARIABLE] = language
 
     # The class autograder (python -m classgrade autograde ASSIGNMENT): what it must know of the course.
     c.ClassGrade.reference_package = "vae_course"  # answers must not import what they are asked to write
@@ -120,7 +119,7 @@ def configure_nbgrader(c, language: str | None = None) -> str:
     c.ClassGrade.read_paths = [str(data_root())]  # kernels may read Fashion-MNIST (tests never need it)
     # The checks' messages and hints come from the kernels, the judge's verdicts from the grader: both
     # read VAE_COURSE_LANGUAGE (vae_course.language), set above.
-    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_ENV_VAR: language}
+    c.ClassGrade.kernel_env = {DATA_ENV_VAR: str(data_root()), LANGUAGE_VARIABLE: language}
     # Kernels may only read the data root: on a machine that never loaded Fashion-MNIST, the grader
     # unpacks it there once, before the kernels start (Debian's copy, else torchvision's download).
     c.ClassGrade.prepare = ["vae_course.data:ensure_fashion_mnist"]

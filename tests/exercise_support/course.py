@@ -19,7 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vae_course.course import LANGUAGE_ENV_VAR, exercise_folders
+from vae_course.course import exercise_folders
+from vae_course.language import LANGUAGE_VARIABLE
 
 from .answers import ROOT, notebook_path
 
@@ -29,7 +30,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 def language_env(language: str) -> dict[str, str]:
     """The environment of a command for a class in ``language``: the instructor's one setting."""
-    return {**os.environ, LANGUAGE_ENV_VAR: language}
+    return {**os.environ, LANGUAGE_VARIABLE: language}
 
 
 def nbgrader(course: Path, *args: str, language: str = "en", timeout: float = 1800) -> subprocess.CompletedProcess:
