@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import keep_on_failure, offline_context
-from exercise_support.answers import MISTAKES
+from exercise_support.answers import CORRECT, MISTAKES
 from exercise_support.course import grades, hidden_test_lines
 from hub_support import (
     GUIDE_IMAGES,
@@ -62,15 +62,9 @@ COURSE_ID = "vae-course"
 PEOPLE = {"teacher": "instructor", "alice": "student", "bob": "student"}
 PASSWORDS = {name: f"{name}-hub-password" for name in PEOPLE}
 MISTAKE = next(m for m in MISTAKES if m.assignment == ASSIGNMENT and m.hint == "exp-logvar-as-std")
-# alice's right answer is written her own way; not CORRECT's, which makes PyTorch warn: nbgrader's
-# Validate counts any output to stderr as a failure (the course's IgnorePattern applies when grading only)
-ALICE = """
-def reparameterize(mu, logvar, eps=None):
-    sigma = torch.exp(logvar / 2)
-    if eps is None:
-        eps = torch.randn(mu.shape, dtype=mu.dtype, device=mu.device)
-    return mu + sigma * eps
-"""
+# alice's right answer makes PyTorch warn (CORRECT's): Validate, like grading, must not count the warning
+# on stderr as a failure (vae_course.course.IGNORE_WARNINGS_WHEN_VALIDATING)
+ALICE = CORRECT[ASSIGNMENT]["reparameterize"]
 ANSWERS = {"alice": ALICE, "bob": MISTAKE.source}  # bob makes a mistake the checks name
 WRITTEN = {
     "alice": "Sampling is not differentiable in mu and sigma. With z = mu + sigma * eps the noise eps is an "

@@ -9,6 +9,7 @@ hands in the same answers in its own release and must get the same points, cell 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -352,6 +353,33 @@ def test_feedback_shows_no_hidden_test_code(graded):
         assert "HIDDEN TESTS" not in text
         for line in course.hidden_test_lines(assignment):
             assert line not in text, f"{page.relative_to(graded)} shows hidden test code: {line}"
+
+
+@pytest.mark.slow
+def test_validate_passes_a_correct_answer_that_warns_as_grading_does(tmp_path, monkeypatch):
+    """nbgrader's Validate (the notebook's button) fails a test cell that writes to stderr and, unlike
+    grading, drops no warnings; the course's kernels ignore warnings while validating."""
+    import json
+
+    from nbgrader.validator import Validator
+    from traitlets.config import Config
+
+    from vae_course.course import configure_nbgrader
+
+    for variable in ("PATH", LANGUAGE_VARIABLE, "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(variable, os.environ.get(variable, "1"))  # what configure_nbgrader sets, restored after
+    assignment = "02_reparameterization"
+    with pytest.warns(UserWarning, match="copy construct"):  # CORRECT's answer makes PyTorch warn
+        answers.namespace(assignment)["reparameterize"](torch.zeros(2), torch.zeros(2), eps=torch.ones(2))
+    released = course.read_notebook(answers.ROOT / exercise_folders("en")[1] / assignment / f"{assignment}.ipynb")
+    path = tmp_path / f"{assignment}.ipynb"
+    path.write_text(json.dumps(course.answered(released, CORRECT[assignment], WRITTEN)))
+    config = Config()
+    configure_nbgrader(config, "en")
+    assert Validator(config=config).validate(str(path)) == {}
+    config.Execute.extra_arguments = []  # nbgrader's own Validate: the warning fails each cell it reaches
+    failed = Validator(config=config).validate(str(path))["failed"]
+    assert failed and all("UserWarning: To copy construct" in cell["error"] for cell in failed)
 
 
 def test_every_sibling_of_a_reference_is_a_function_or_class_of_the_library():

@@ -27,6 +27,14 @@ from .language import LANGUAGE_VARIABLE
 
 CLASS_LANGUAGES = ("en", "id")  # English (the source) and Indonesian
 WARNING_PATTERN = r"\w*Warning: "  # stderr lines that are warnings, not errors (nbgrader's IgnorePattern)
+# nbgrader's Validate (the notebook's button, ``nbgrader validate``) fails a test cell that writes to
+# stderr, and drops no warnings: IgnorePattern runs only when grading. A kernel started to validate
+# (nbgrader sets NBGRADER_VALIDATING) therefore ignores warnings, so that Validate passes what grading
+# gives full marks. Any other kernel runs this line to no effect.
+IGNORE_WARNINGS_WHEN_VALIDATING = (
+    "--IPKernelApp.exec_lines=__import__('warnings').simplefilter('ignore')"
+    " if __import__('os').environ.get('NBGRADER_VALIDATING') else None"
+)
 CELL_TIMEOUT_S = 30  # nbgrader's default; every test cell of the course takes well under a second
 # How a failed check names the mistake it recognised: the last line of its message (vae_course.checks.core's
 # CheckFailure), "Hint [kl-sign]: ..." in English and "Petunjuk [kl-sign]: ..." in Indonesian.
@@ -104,6 +112,7 @@ def configure_nbgrader(c, language: str | None = None) -> str:
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = WARNING_PATTERN
     c.Execute.timeout = CELL_TIMEOUT_S
+    c.Execute.extra_arguments = [IGNORE_WARNINGS_WHEN_VALIDATING]  # and Validate passes what grading does
 
     # Grading works on small tensors, where threads only add overhead, and several notebooks may be
     # graded at once: one thread per kernel (kernels inherit this process's environment).
