@@ -243,11 +243,24 @@ TRANSLATED_MISTAKES = [
     for index, mistake in enumerate(GRADED_MISTAKES)
     if mistake is DELEGATION or mistake is next(m for m in MISTAKES if m.assignment == mistake.assignment)
 ]
+# The English class hands in to two course folders of about as many notebooks each: nbgrader grades one
+# notebook at a time, and the English class (77 notebooks) graded in one folder kept one core busy for
+# minutes after the Indonesian class (22) had finished. Three folders keep both cores busy.
+ENGLISH_MISTAKES = "en-mistakes"  # the second folder: the named mistakes after the first few
+FIRST_FOLDER_MISTAKES = (3 * len(ASSIGNMENTS) + len(GRADED_MISTAKES)) // 2 - 3 * len(ASSIGNMENTS)
 PROBE = "probe"  # an Indonesian student whose answer prints the language its kernel was given
 PROBE_ASSIGNMENT = "02_reparameterization"
 
 
-def _submit_answers(root: Path, language: str, untouched_and_solution: bool) -> None:
+def english_root(classes: dict[str, Path], student: str) -> Path:
+    """The course folder where the English class's ``student`` handed in."""
+    second = student.startswith("mistake") and int(student.removeprefix("mistake")) >= FIRST_FOLDER_MISTAKES
+    return classes[ENGLISH_MISTAKES] if second else classes["en"]
+
+
+def _submit_answers(root: Path, language: str, untouched_and_solution: bool, mistakes_root: Path) -> None:
+    """Hand in a class's answers to ``root``, the named mistakes after the first FIRST_FOLDER_MISTAKES to
+    ``mistakes_root``."""
     for assignment in ASSIGNMENTS:
         released = course.release(root, assignment, language)
         if untouched_and_solution:
@@ -259,35 +272,41 @@ def _submit_answers(root: Path, language: str, untouched_and_solution: bool) -> 
             continue
         submission = {**CORRECT[mistake.assignment], mistake.cell: mistake.source}
         released = course.release(root, mistake.assignment, language)
-        course.submit(root, mistake_student(index), mistake.assignment, course.answered(released, submission, WRITTEN))
+        answered = course.answered(released, submission, WRITTEN)
+        folder = mistakes_root if index >= FIRST_FOLDER_MISTAKES else root
+        course.submit(folder, mistake_student(index), mistake.assignment, answered)
 
 
 @pytest.fixture(scope="module")
 def classes(tmp_path_factory) -> dict[str, Path]:
-    """One course per language, each with its own gradebook: the English class hands in every kind of
-    submission, the others the correct answers and every mistake; all are autograded and given feedback
-    by nbgrader, the classes side by side."""
-    roots = {language: course.copy_course(tmp_path_factory.mktemp(f"course-{language}"), language)
-             for language in CLASS_LANGUAGES}  # fmt: skip
+    """One course per language, each with its own gradebook (the English class's in two, the second
+    ``ENGLISH_MISTAKES``): the English class hands in every kind of submission, the others the
+    correct answers and some mistakes; all are autograded and given feedback by nbgrader, the course
+    folders side by side."""
+    languages = {**{language: language for language in CLASS_LANGUAGES}, ENGLISH_MISTAKES: "en"}
+    roots = {name: course.copy_course(tmp_path_factory.mktemp(f"course-{name}"), language)
+             for name, language in languages.items()}  # fmt: skip
     course.nbgrader_side_by_side(
-        [(root, ("generate_assignment", "*", "--force"), lang) for lang, root in roots.items()]
+        [(root, ("generate_assignment", "*", "--force"), languages[name]) for name, root in roots.items()]
     )
-    for language, root in roots.items():
-        _submit_answers(root, language, untouched_and_solution=language == "en")
+    for language in CLASS_LANGUAGES:
+        mistakes_root = roots[ENGLISH_MISTAKES] if language == "en" else roots[language]
+        _submit_answers(roots[language], language, untouched_and_solution=language == "en", mistakes_root=mistakes_root)
     for language in TRANSLATED:
         probing = f"{CORRECT[PROBE_ASSIGNMENT]['reparameterize']}\nimport os\nprint('language:', os.environ.get('{LANGUAGE_VARIABLE}'))"
         released = course.release(roots[language], PROBE_ASSIGNMENT, language)
         answered = course.answered(released, {**CORRECT[PROBE_ASSIGNMENT], "reparameterize": probing}, WRITTEN)
         course.submit(roots[language], PROBE, PROBE_ASSIGNMENT, answered)
     for step in ("autograde", "generate_feedback"):
-        course.nbgrader_side_by_side([(root, (step, "*"), language) for language, root in roots.items()])
+        course.nbgrader_side_by_side([(root, (step, "*"), languages[name]) for name, root in roots.items()])
     return roots
 
 
 @pytest.fixture(scope="module")
-def graded(classes) -> Path:
-    """The English class, with every kind of submission autograded and given feedback."""
-    return classes["en"]
+def graded(classes):
+    """The English class, with every kind of submission autograded and given feedback: a student's name
+    gives the course folder where the student handed in."""
+    return lambda student: english_root(classes, student)
 
 
 @pytest.mark.slow
@@ -307,7 +326,7 @@ def test_committed_releases_match_the_sources(classes, language):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_notebooks_get_full_marks(graded, assignment):
-    scores = course.grades(graded, "solution", assignment)
+    scores = course.grades(graded("solution"), "solution", assignment)
     for cell in course.autograded_cells(assignment):
         assert scores[cell][0] == scores[cell][1], f"{cell}: {scores[cell]}"
     assert any(score is None for score, _ in scores.values()), "the written answers await manual grading"
@@ -316,19 +335,19 @@ def test_source_notebooks_get_full_marks(graded, assignment):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_correct_answers_written_differently_get_full_marks(graded, assignment):
-    scores = course.grades(graded, "correct", assignment)
+    scores = course.grades(graded("correct"), "correct", assignment)
     for cell in course.autograded_cells(assignment):
-        feedback = course.feedback_text(graded, "correct", assignment)
+        feedback = course.feedback_text(graded("correct"), "correct", assignment)
         assert scores[cell][0] == scores[cell][1], f"{cell}: {scores[cell]}\n{feedback}"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_untouched_releases_score_zero_without_crashing(graded, assignment):
-    scores = course.grades(graded, "untouched", assignment)
+    scores = course.grades(graded("untouched"), "untouched", assignment)
     assert set(scores) >= course.autograded_cells(assignment)
     assert all(score == 0 for score, _ in scores.values()), scores
-    assert (graded / "feedback" / "untouched" / assignment / f"{assignment}.html").is_file()
+    assert (graded("untouched") / "feedback" / "untouched" / assignment / f"{assignment}.html").is_file()
 
 
 @pytest.mark.slow
@@ -336,23 +355,24 @@ def test_untouched_releases_score_zero_without_crashing(graded, assignment):
 def test_each_mistake_loses_its_cells_and_gets_its_hint(graded, index):
     mistake = GRADED_MISTAKES[index]
     student = mistake_student(index)
-    scores = course.grades(graded, student, mistake.assignment)
+    scores = course.grades(graded(student), student, mistake.assignment)
     for cell in course.autograded_cells(mistake.assignment):
         expected = 0 if cell in mistake.failing else scores[cell][1]
         assert scores[cell][0] == expected, f"{cell}: {scores[cell]}"
-    assert f"Hint [{mistake.hint}]" in course.feedback_text(graded, student, mistake.assignment)
+    assert f"Hint [{mistake.hint}]" in course.feedback_text(graded(student), student, mistake.assignment)
 
 
 @pytest.mark.slow
 def test_feedback_shows_no_hidden_test_code(graded):
-    pages = sorted((graded / "feedback").rglob("*.html"))
+    roots = {graded("correct"), graded(mistake_student(len(GRADED_MISTAKES) - 1))}
+    pages = sorted(page for root in roots for page in (root / "feedback").rglob("*.html"))
     assert len(pages) == 3 * len(ASSIGNMENTS) + len(GRADED_MISTAKES)
     for page in pages:
-        assignment = page.parent.name
-        text = course.feedback_text(graded, page.parent.parent.name, assignment)
+        assignment, student = page.parent.name, page.parent.parent.name
+        text = course.feedback_text(graded(student), student, assignment)
         assert "HIDDEN TESTS" not in text
         for line in course.hidden_test_lines(assignment):
-            assert line not in text, f"{page.relative_to(graded)} shows hidden test code: {line}"
+            assert line not in text, f"{page.relative_to(graded(student))} shows hidden test code: {line}"
 
 
 @pytest.mark.slow
@@ -408,7 +428,7 @@ def _submissions(student: str) -> list[str]:
 def test_the_same_answers_earn_the_same_points_in_every_language(classes, language, student):
     """Cell by cell: the grade ids, the points and the scores of the Indonesian class are the English ones."""
     for assignment in _submissions(student):
-        english = course.grades(classes["en"], student, assignment)
+        english = course.grades(english_root(classes, student), student, assignment)
         translated = course.grades(classes[language], student, assignment)
         assert translated == english, f"{assignment}: {language} {translated} != en {english}"
 
