@@ -244,24 +244,18 @@ class _Reader:
         names = {v[1] for v in callee if v[0] == "ref"}
         first = node.args[0] if node.args else None
         literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+        if names & IMPORTS and literal:
+            return {("ref", literal)}
         if names & IMPORTS:
-            return (
-                {("ref", literal)}
-                if literal
-                else {
-                    (
-                        "dynamic",
-                        t("an import of a module whose name it computes", "impor modul yang namanya dihitung kode itu"),
-                    )
-                }
-            )
+            why = t("an import of a module whose name it computes", "impor modul yang namanya dihitung kode itu")
+            return {("dynamic", why)}
         if names & set(DYNAMIC_CALLS) or any(n.endswith(".__subclasses__") for n in names):
             why = next((DYNAMIC_CALLS[n] for n in names if n in DYNAMIC_CALLS), "__subclasses__")
             return {("dynamic", why)}
         if names & CODE_FROM_STRINGS:
             code = _parse(literal) if literal else None
             if code is None:
-                return {("dynamic", t("code it runs from a string", "kode yang dijalankannya dari sebuah string"))}
+                return {("dynamic", _code_from_a_string())}
             if len(code.body) == 1 and isinstance(code.body[0], ast.Expr):
                 return self._value(code.body[0].value, env)
             self._block(code.body, conditional=True)
@@ -307,7 +301,7 @@ class _Reader:
         if isinstance(target, ast.Attribute):
             owners, label = self._value(target.value, env), _source(target)
             if target.attr == "__code__":
-                self._tamper(target, t("replaces a function's code", "mengganti kode sebuah fungsi"))
+                self._tamper(target, _replaces_code())
         elif isinstance(target, ast.Subscript):
             owners, label = self._value(target.value, env), _source(target)
             owners = {("ref", v[1] + ".__dict__") if v == ("ref", "sys.modules") else v for v in owners}
@@ -317,7 +311,7 @@ class _Reader:
         for owner in owners:
             why = _tampered(owner)
             if why:
-                self._tamper(target, t(f"writes into {why}", f"menulis ke {why}"))
+                self._tamper(target, _writes_into(why))
 
     def _tamper(self, node: ast.AST, what: str) -> None:
         self.tampering.append(t(f"a cell {what}: {_source(node)[:120]}", f"sebuah sel {what}: {_source(node)[:120]}"))
@@ -333,11 +327,11 @@ class _Reader:
             literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
             if names & SETTERS and first is not None:
                 if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "__code__":
-                    self._tamper(node, t("replaces a function's code", "mengganti kode sebuah fungsi"))
+                    self._tamper(node, _replaces_code())
                 for owner in self._value(first, env):
                     why = _tampered(owner)
                     if why:
-                        self._tamper(node, t(f"writes into {why}", f"menulis ke {why}"))
+                        self._tamper(node, _writes_into(why))
                 if len(node.args) > 2:
                     self.stores.append((_source(node), self._value(node.args[2], env)))
             elif names & WATCH_SETTERS or any(n.startswith("sys.monitoring.") for n in names):
@@ -348,9 +342,7 @@ class _Reader:
                 )
                 for namespace in node.args[1:3]:  # what it defines there, the reader cannot name
                     if isinstance(namespace, ast.Name):
-                        env.setdefault(namespace.id, set()).add(
-                            ("dynamic", t("code it runs from a string", "kode yang dijalankannya dari sebuah string"))
-                        )
+                        env.setdefault(namespace.id, set()).add(("dynamic", _code_from_a_string()))
             elif names & {"importlib.reload"} and first is not None:
                 for owner in self._value(first, env):
                     why = _tampered(owner)
@@ -366,7 +358,7 @@ class _Reader:
                         self._tamper(node, t("changes sys.modules", "mengubah sys.modules"))
                     why = _tampered(owner) if owner[0] != "ref" or owner[1].endswith(".__dict__") else None
                     if why:
-                        self._tamper(node, t(f"writes into {why}", f"menulis ke {why}"))
+                        self._tamper(node, _writes_into(why))
             elif isinstance(node.func, ast.Attribute) and node.func.attr in ("run_line_magic", "run_cell_magic"):
                 self._magic(node, env)
 
@@ -493,6 +485,19 @@ def _computed(value: Value) -> Value:
     return ("wrap", frozenset({value})) if value[0] != "ref" else ("wrap", frozenset())
 
 
+# Phrases of the evidence that several places give, in the class's language.
+def _writes_into(why: str) -> str:
+    return t(f"writes into {why}", f"menulis ke {why}")
+
+
+def _replaces_code() -> str:
+    return t("replaces a function's code", "mengganti kode sebuah fungsi")
+
+
+def _code_from_a_string() -> str:
+    return t("code it runs from a string", "kode yang dijalankannya dari sebuah string")
+
+
 def _tampered(owner: Value) -> str | None:
     """What writing into ``owner`` changes, if it belongs to the grading machinery."""
     if owner[0] == "ref" and _in_package(owner[1]):
@@ -580,7 +585,7 @@ class _Reach:
                 return t(f"uses {dotted}, the reference's code", f"memakai {dotted}, yaitu kode acuan")
             return None
         if any(obj is ref for ref in self.references):
-            return f"uses {dotted}"
+            return t(f"uses {dotted}", f"memakai {dotted}")
         inner = find_delegation(obj, self.references)
         if inner is None:
             return None
